@@ -1,0 +1,53 @@
+# sovcloud-infra: every target installs what it needs by itself.
+#   make lab     bring up the lab region (real Debian 12 hosts) and converge it
+#   make test    run the whole test suite (unit, Pulumi mocks, real lab hosts)
+#   make lint    ruff, mypy, yamllint, ansible-lint
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv system-deps test test-fast lint lab lab-down lock bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+venv: $(STAMP)
+
+# Host packages for the lab (systemd-nspawn, debootstrap, the apt-cacher-ng mirror, qemu for the VM tier).
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+test: venv system-deps
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not lab and not vm"
+
+lint: venv
+	$(BIN)/ruff check sovcloud_infra tests bench
+	$(BIN)/ruff format --check sovcloud_infra tests bench
+	$(BIN)/mypy
+	$(BIN)/yamllint -s .
+
+lab: venv system-deps
+	$(BIN)/sovcloud lab up lab --converge
+
+lab-down: venv
+	$(BIN)/sovcloud lab down lab
+
+lock: venv
+	{ echo "# Pinned dependencies (pip freeze of a working environment; regenerate with 'make lock')."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^sovcloud'; } > requirements.lock
+
+bench: venv
+	$(BIN)/python bench/validate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
