@@ -30,9 +30,17 @@ def load_or_exit(stack: str, stacks_dir: Path | None, as_json: bool, today: dt.d
     path = stack_path(stack, stacks_dir)
     if not path.is_dir():
         known = ", ".join(available_stacks(stacks_dir)) or "none"
-        message = f"no stack '{stack}' at {path} (known stacks: {known})"
+        message = f"no stack directory {path} for stack '{stack}' (known stacks: {known})"
         if as_json:
-            print_json({"stack": stack, "valid": False, "problems": [{"code": "stack-not-found", "message": message}]})
+            missing = {
+                "code": "stack-not-found",
+                "message": message,
+                "file": str(path),
+                "line": 0,
+                "hint": "check the stack name, or pass --stacks-dir",
+                "related": [],
+            }
+            print_json({"stack": stack, "valid": False, "problems": [missing]})
         else:
             err.print(f"[red]error:[/red] {message}")
         raise typer.Exit(1)

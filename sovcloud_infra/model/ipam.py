@@ -52,8 +52,10 @@ def position_offset(rack_index: int, position_u: int) -> int:
 def allocate(network: Network, rack_index: int, position_u: int) -> IPv4 | None:
     """The address of the host at (`rack_index`, `position_u`), or None if the range is too small."""
     first, last = host_range(network)
-    candidate = first + position_offset(rack_index, position_u)
-    return candidate if candidate <= last else None
+    offset = position_offset(rack_index, position_u)
+    if int(first) + offset > int(last):
+        return None
+    return first + offset
 
 
 def bmc_network(region: Region, host: Host) -> Network | None:
@@ -68,6 +70,8 @@ def bmc_network(region: Region, host: Host) -> Network | None:
 def assign_addresses(region: Region, sink: ProblemSink) -> None:
     """Give every resolved attachment and BMC its address; report conflicts and misfits."""
     used: dict[tuple[str, IPv4], tuple[str, Location]] = {}
+    indexes = [r.index for r in region.racks]
+    shared_index = {i for i in indexes if indexes.count(i) > 1} if len(set(indexes)) < len(indexes) else set()
     for host in region.hosts:
         for att in host.networks:
             if not att.resolved:
@@ -76,7 +80,9 @@ def assign_addresses(region: Region, sink: ProblemSink) -> None:
             if ip is None:
                 continue
             att._ip = ipaddress.IPv4Interface(f"{ip}/{parse_cidr(att.net.cidr).prefixlen}")
-            _claim(used, att.net, ip, host.hostname, att.at, sink)
+            # Collisions that only echo a duplicate rack index (already reported) are not reported again.
+            echo = att.address is None and host.rack.index in shared_index
+            _claim(used, att.net, ip, host.hostname, att.at, sink, report=not echo)
         _assign_bmc(region, host, used, sink)
 
 
@@ -85,15 +91,17 @@ def _assign_bmc(
 ) -> None:
     net = bmc_network(region, host)
     if net is None:
-        if host.bmc.address is None and any(n.purpose == NetworkPurpose.bmc for n in region.networks) is False:
-            return  # a region without a BMC network (the lab): nothing to allocate
-        if host.bmc.address is None:
-            sink.add(
-                "no-bmc-network",
-                f"host '{host.hostname}': no BMC network serves datacenter '{host.rack.datacenter}'",
-                host.bmc.at,
-                "add a network with purpose 'bmc' for that datacenter, or give bmc.address explicitly",
-            )
+        has_bmc_networks = any(n.purpose == NetworkPurpose.bmc for n in region.networks)
+        if host.bmc.address is None and not has_bmc_networks:
+            return  # a region without any BMC network and no BMC address (the lab): nothing to do
+        address = f" for its BMC address {host.bmc.address}" if host.bmc.address else ""
+        sink.add(
+            "no-bmc-network",
+            f"host '{host.hostname}': no BMC network serves datacenter '{host.rack.datacenter}'{address}",
+            host.bmc.field_at("address") if host.bmc.address else host.at,
+            "add a network with purpose 'bmc' scoped to that datacenter (or region-wide) whose CIDR holds the "
+            "BMC addresses; the host firewall and the audit need it",
+        )
         return
     ip = _address_for(net, host, host.bmc.address, host.bmc.at, sink, f"host '{host.hostname}' BMC")
     if ip is None:
@@ -108,6 +116,14 @@ def _address_for(
     network = parse_cidr(net.cidr)
     if explicit is None:
         ip = allocate(net, host.rack.index, host.position_u)
+        if ip is not None and net.gateway is not None and ip == IPv4(net.gateway):
+            sink.add(
+                "address-on-gateway",
+                f"{who}: the address allocated on network '{net.name}' ({ip}) is the network's gateway",
+                at,
+                "move the gateway out of the host range (or set host_range), or give this host an explicit address",
+            )
+            return None
         if ip is None:
             first, last = host_range(net)
             sink.add(
@@ -155,10 +171,13 @@ def _claim(
     who: str,
     at: Location,
     sink: ProblemSink,
+    report: bool = True,
 ) -> None:
     key = (net.name, ip)
     if key in used:
         other, other_at = used[key]
+        if other == who or not report:
+            return  # the same host attached twice: duplicate-attachment says it
         sink.add(
             "duplicate-address",
             f"address {ip} on network '{net.name}' is used by both '{other}' and '{who}'",

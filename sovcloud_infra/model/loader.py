@@ -41,7 +41,7 @@ from sovcloud_infra.model.schema import (
     Strict,
     Tenant,
 )
-from sovcloud_infra.model.sources import LineDict, LineList, SourceFile, YamlSyntaxError, read_source
+from sovcloud_infra.model.sources import LineDict, LineList, SourceFile, YamlSyntaxError, display_path, read_source
 
 M = TypeVar("M", bound=Strict)
 
@@ -56,6 +56,17 @@ _LIST_SECTIONS: dict[str, type[Strict]] = {
 }
 _SINGLE_SECTIONS: dict[str, type[Strict]] = {"region": RegionInfo, "hardening": Hardening}
 _REQUIRED_SECTIONS = ("region", "datacenters", "networks", "hardware_models")
+# The kind words that dangling-reference problems use, per model.
+_KINDS = {
+    "Datacenter": "datacenter",
+    "HardwareModel": "hardware model",
+    "Network": "network",
+    "StorageTier": "storage tier",
+    "HypervisorClass": "hypervisor class",
+    "Tenant": "tenant",
+    "SreGroup": "SRE group",
+    "Host": "host",
+}
 _RACK_KEYS = ("rack", "hosts")
 
 
@@ -75,8 +86,11 @@ def load_region(stack_dir: Path, *, today: dt.date | None = None) -> Region:
     loader = _Loader(stack_dir)
     with _gc_paused():
         region = loader.load()
-        checks.run_all(region, loader.sink, today or dt.date.today())
-        ipam.assign_addresses(region, loader.sink)
+        # Cross-object checks on a region missing a whole file would mostly report echoes of the
+        # file's syntax error (missing sections, dangling references): they run once every file parses.
+        if not loader.unparsed:
+            checks.run_all(region, loader.sink, today or dt.date.today())
+            ipam.assign_addresses(region, loader.sink)
     if loader.sink:
         raise RegionInvalid(stack_dir.name, loader.sink.problems)
     return region
@@ -104,15 +118,18 @@ class _Loader:
         self.stack_dir = stack_dir
         self.sink = ProblemSink(stack_dir)
         self.section_origin: dict[str, Location] = {}
+        self.unparsed = False
+        """True when some file could not be read as a stack file at all."""
         self.region = Region(name=stack_dir.name)
 
     # ------------------------------------------------------------------ #
     def load(self) -> Region:
         if not self.stack_dir.is_dir():
+            self.unparsed = True
             self.sink.add(
                 "stack-not-found",
-                f"no stack directory {self.stack_dir}",
-                Location(str(self.stack_dir)),
+                f"no stack directory {display_path(self.stack_dir)}",
+                Location(display_path(self.stack_dir)),
                 "create stacks/<name>/ with region.yaml and racks/, or pass --stacks-dir",
             )
             return self.region
@@ -126,11 +143,11 @@ class _Loader:
             if source is not None:
                 self._load_rack(source)
         for section in _REQUIRED_SECTIONS:
-            if section not in self.section_origin:
+            if section not in self.section_origin and not self.unparsed:
                 self.sink.add(
                     "missing-section",
                     f"the stack has no '{section}' section",
-                    Location(str(self.stack_dir)),
+                    Location(display_path(self.stack_dir)),
                     f"add a top-level '{section}:' key to one of the stack's YAML files",
                 )
         return self.region
@@ -139,15 +156,27 @@ class _Loader:
         try:
             source = read_source(path)
         except YamlSyntaxError as exc:
+            self.unparsed = True
+            if "could not determine a constructor" in exc.message:
+                hint = "YAML tags and merge keys (<<: *anchor) are not supported in stack files: write the values out"
+            else:
+                hint = "fix the YAML syntax at this line (indentation, quotes, brackets, ': ' after keys)"
             self.sink.add(
                 "yaml-syntax",
                 f"not valid YAML: {exc.message}",
                 Location(exc.display, exc.line),
-                "fix the YAML syntax at this line (indentation, quotes, brackets, ': ' after keys)",
+                hint + "; cross-file checks run once every file parses",
             )
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            self.sink.add("unreadable-file", f"cannot read the file: {exc}", Location(str(path)), "")
+            self.unparsed = True
+            reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            self.sink.add(
+                "unreadable-file",
+                f"cannot read the file: {reason}",
+                Location(display_path(path), 1),
+                "save the file as UTF-8 text readable by the user running sovcloud",
+            )
             return None
         for dup in source.duplicates:
             self.sink.add(
@@ -166,6 +195,7 @@ class _Loader:
             self.sink.add("empty-file", "the file is empty", Location(source.display, 1), "remove it or add content")
             return None
         if not isinstance(data, LineDict):
+            self.unparsed = True
             self.sink.add(
                 "not-a-mapping",
                 "the top level of a stack file must be a mapping of sections",
@@ -175,11 +205,15 @@ class _Loader:
             return None
         for key in data:
             if key not in allowed:
+                if key in _RACK_KEYS and allowed is SECTIONS:
+                    hint = "a rack file belongs under racks/: move this file to racks/<rack name>.yaml"
+                else:
+                    hint = _did_you_mean(key, allowed)
                 self.sink.add(
                     "unknown-key",
                     f"unknown top-level key '{key}'",
                     Location(source.display, data.key_lines[key]),
-                    _did_you_mean(key, allowed),
+                    hint,
                 )
         return data
 
@@ -248,7 +282,8 @@ class _Loader:
             if obj is not None:
                 out.append(obj)
             elif isinstance(item, dict):
-                self.region.invalid_names.add(str(item.get("name") or item.get("hostname") or ""))
+                kind = _KINDS.get(model.__name__, model.__name__.lower())
+                self.region.invalid_names.add((kind, str(item.get("name") or item.get("hostname") or "")))
         return out
 
     def _validate(
@@ -320,7 +355,11 @@ def _node_at(data: Any, path: tuple[str | int, ...]) -> Any:
 
 def _locate_node(obj: BaseModel, raw: Any, line: int, display: str) -> None:
     """Walk the model and its raw YAML side by side (one pass, no re-walking from the root)."""
-    obj.__pydantic_private__["_at"] = Location(display, line)  # type: ignore[index]
+    private = obj.__pydantic_private__
+    assert private is not None
+    private["_at"] = Location(display, line)
+    if isinstance(raw, LineDict):
+        private["_key_lines"] = raw.key_lines
     for name in _nested_fields(type(obj)):
         value = obj.__dict__[name]
         if isinstance(raw, LineDict) and name in raw:

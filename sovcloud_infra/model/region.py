@@ -45,8 +45,8 @@ class Region:
     hardening: Hardening = field(default_factory=Hardening)
     racks: list[Rack] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)
-    invalid_names: set[str] = field(default_factory=set)
-    """Names of items that failed their own validation: references to them are not reported again."""
+    invalid_names: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, name) of items that failed their own validation: references to them are not reported again."""
 
     # ------------------------------------------------------------------ #
     @property

@@ -105,11 +105,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
 
     _at: Location | None = PrivateAttr(default=None)
+    _key_lines: dict[str, int] | None = PrivateAttr(default=None)
 
     @property
     def at(self) -> Location:
         """Where this object is defined (file and line)."""
         return _priv(self, "_at") or UNKNOWN_LOCATION
+
+    def field_at(self, name: str) -> Location:
+        """Where one key of this object is written (the object's own line if the key is absent)."""
+        at = self.at
+        lines: dict[str, int] | None = _priv(self, "_key_lines")
+        return Location(at.file, lines.get(name, at.line)) if lines else at
 
 
 # --------------------------------------------------------------------------- #

@@ -100,11 +100,23 @@ _StackLoader.add_implicit_resolver(
 )
 
 
-def _construct_yaml12_int(loader: _StackLoader, node: yaml.ScalarNode) -> int:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    return int(text, 0) if text.startswith("0x") else int(text, 10)
+def _construct_yaml12_int(loader: _StackLoader, node: yaml.ScalarNode) -> int | str:
+    raw = str(loader.construct_scalar(node))
+    text = raw.replace("_", "")
+    try:
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        return int(text, 0) if text.startswith("0x") else int(text, 10)
+    except ValueError:
+        return raw  # e.g. "0x_": left as text, so the schema reports it at its line
+
+
+def _construct_timestamp(loader: _StackLoader, node: yaml.ScalarNode) -> object:
+    """Dates that do not exist (2027-02-30) stay text, so the schema reports them at their line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return str(loader.construct_scalar(node))
 
 
 def _construct_yaml12_bool(loader: _StackLoader, node: yaml.ScalarNode) -> bool:
@@ -112,6 +124,7 @@ def _construct_yaml12_bool(loader: _StackLoader, node: yaml.ScalarNode) -> bool:
 
 
 _StackLoader.add_constructor("tag:yaml.org,2002:int", _construct_yaml12_int)
+_StackLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 _StackLoader.add_constructor("tag:yaml.org,2002:bool", _construct_yaml12_bool)
 

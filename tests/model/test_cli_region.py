@@ -44,7 +44,8 @@ def test_show_human_output_names_zones_and_roles():
 def test_unknown_stack_is_one_clear_line_and_exit_1():
     result = sovcloud("validate", "no-such-region")
     assert result.returncode == 1
-    assert "no stack 'no-such-region'" in result.stderr and "known stacks: fr-par-1, lab" in result.stderr
+    assert "no stack directory" in result.stderr and "'no-such-region'" in result.stderr
+    assert "known stacks: fr-par-1, lab" in result.stderr
     assert "Traceback" not in result.stderr
 
 

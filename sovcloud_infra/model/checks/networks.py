@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from sovcloud_infra.model.problems import ProblemSink
+from sovcloud_infra.model.ipam import host_range
+from sovcloud_infra.model.problems import Location, ProblemSink
 from sovcloud_infra.model.region import Region
-from sovcloud_infra.model.schema import Host, Network
+from sovcloud_infra.model.schema import AddressRange, Host, Network
 
 
 def check(region: Region, sink: ProblemSink) -> None:
@@ -77,11 +78,14 @@ def _gateway_and_ranges(net: Network, sink: ProblemSink) -> None:
                 net.at,
                 f"use a host address (usually {cidr.network_address + 1})",
             )
-    ranges = [("host_range", net.host_range)] if net.host_range else []
+    ranges: list[tuple[str, AddressRange]] = [("host_range", net.host_range)] if net.host_range else []
     ranges += [(f"allocation_pools[{i}]", p) for i, p in enumerate(net.allocation_pools)]
-    bounds = []
+    bounds: list[tuple[ipaddress.IPv4Address, ipaddress.IPv4Address, str, Location]] = []
+    if net.host_range is None and net.allocation_pools:
+        # Hosts would be allocated from the default range: it must not meet Neutron's pools either.
+        first, last = host_range(net)
+        bounds.append((first, last, f"the default host range {first}-{last}", net.at))
     for label, rng in ranges:
-        assert rng is not None
         start, end = ipaddress.IPv4Address(rng.start), ipaddress.IPv4Address(rng.end)
         if start not in cidr or end not in cidr:
             sink.add(
@@ -98,16 +102,16 @@ def _gateway_and_ranges(net: Network, sink: ProblemSink) -> None:
                 rng.at,
                 "start the range after the gateway",
             )
-        bounds.append((start, end, label, rng))
-    bounds.sort()
-    for (s1, e1, l1, _r1), (s2, _e2, l2, r2) in itertools.pairwise(bounds):
+        bounds.append((start, end, label, rng.at))
+    bounds.sort(key=lambda b: (b[0], b[1]))
+    for (s1, e1, l1, _at1), (s2, _e2, l2, at2) in itertools.pairwise(bounds):
         if s2 <= e1:
             sink.add(
                 "overlapping-ranges",
                 f"network '{net.name}': {l2} overlaps {l1} ({s1}-{e1}); Neutron and the host allocator "
                 "would hand out the same addresses",
-                r2.at,
-                "make host_range and allocation_pools disjoint",
+                at2,
+                "make host_range and allocation_pools disjoint (set host_range explicitly, outside the pools)",
             )
 
 

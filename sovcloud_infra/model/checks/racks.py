@@ -10,11 +10,11 @@ from sovcloud_infra.model.schema import Host
 
 
 def check(region: Region, sink: ProblemSink) -> None:
-    by_rack: dict[str, list[Host]] = defaultdict(list)
+    by_rack: dict[int, list[Host]] = defaultdict(list)
     for host in region.hosts:
-        by_rack[host.rack.name].append(host)
+        by_rack[id(host.rack)].append(host)  # by object, not name: two racks may wrongly share a name
     for rack in region.racks:
-        hosts = by_rack.get(rack.name, [])
+        hosts = by_rack.get(id(rack), [])
         occupied: dict[int, Host] = {}
         for host in hosts:
             top = host.position_u + host.units - 1

@@ -17,7 +17,7 @@ from sovcloud_infra.model.schema import Network
 def _dangling(
     sink: ProblemSink, region: Region, what: str, kind: str, name: str, known: Iterable[str], at: Location
 ) -> None:
-    if name in region.invalid_names:
+    if (kind, name) in region.invalid_names:
         return
     names = sorted(known)
     close = difflib.get_close_matches(name, names, n=1)
@@ -74,7 +74,11 @@ def resolve(region: Region, sink: ProblemSink) -> None:
             target: Network | None = networks.get(att.network)
             if target is None:
                 _dangling(sink, region, who, "network", att.network, networks, att.at)
-            elif target.datacenter is not None and target.datacenter != host.rack.datacenter:
+            elif (
+                target.datacenter is not None
+                and target.datacenter in datacenters  # an unknown one is reported once, on the network
+                and target.datacenter != host.rack.datacenter
+            ):
                 sink.add(
                     "network-out-of-scope",
                     f"{who} in datacenter '{host.rack.datacenter}' is attached to network '{target.name}', "

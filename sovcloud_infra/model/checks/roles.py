@@ -12,7 +12,9 @@ def check(region: Region, sink: ProblemSink) -> None:
     for host in region.hosts:
         who = f"host '{host.hostname}'"
         attached = {a.net.purpose for a in host.networks if a.resolved}
-        if NetworkPurpose.management not in attached and not _dangling_attachment(host):
+        # With an unresolved attachment the host's networks are unknown; the dangling reference says why.
+        complete = not _dangling_attachment(host)
+        if NetworkPurpose.management not in attached and complete:
             sink.add(
                 "role-needs",
                 f"{who} has no attachment to a management network",
@@ -41,7 +43,7 @@ def check(region: Region, sink: ProblemSink) -> None:
                     host.at,
                     "list its data disks with purpose 'osd' (serial and size as the hardware reports them)",
                 )
-            if NetworkPurpose.storage in purposes and NetworkPurpose.storage not in attached:
+            if NetworkPurpose.storage in purposes and NetworkPurpose.storage not in attached and complete:
                 sink.add(
                     "role-needs",
                     f"{who} is a storage node not attached to a storage network",
@@ -50,7 +52,7 @@ def check(region: Region, sink: ProblemSink) -> None:
                 )
         if HostRole.network in host.roles:
             edge = {NetworkPurpose.external, NetworkPurpose.provider} & purposes
-            if edge and not (edge & attached):
+            if edge and not (edge & attached) and complete:
                 sink.add(
                     "role-needs",
                     f"{who} is a network node attached to no external or provider network",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sovcloud_infra.model.problems import Location, ProblemSink
+from sovcloud_infra.model.problems import ProblemSink
 from sovcloud_infra.model.region import Region
 
 
@@ -21,20 +21,21 @@ def check(region: Region, sink: ProblemSink) -> None:
                 "country or, if the operator's scope changed, region.allowed_jurisdictions",
             )
     services = region.info.services
-    at = services.at
+
     if len(set(services.ntp_servers)) < 2:
         sink.add(
             "too-few-ntp-servers",
-            f"region.services.ntp_servers lists {len(set(services.ntp_servers))} server(s); at least two "
+            f"region.services.ntp_servers lists {len(set(services.ntp_servers))} distinct server(s); at least two "
             "internal time sources are required (SecNumCloud 12.8)",
-            at,
+            services.field_at("ntp_servers"),
             "list two or more of the operator's internal NTP servers",
         )
-    for url in filter(None, (services.package_mirror, services.security_mirror)):
-        if not url.startswith(("http://", "https://")):
+    for key in ("package_mirror", "security_mirror"):
+        url = getattr(services, key)
+        if url and not url.startswith(("http://", "https://")):
             sink.add(
                 "invalid-value",
-                f"package mirror {url!r} is not an http(s) URL",
-                Location(at.file, at.line),
+                f"region.services.{key} {url!r} is not an http(s) URL",
+                services.field_at(key),
                 "write the mirror as http://HOST/PATH or https://HOST/PATH",
             )
