@@ -35,6 +35,7 @@ lint: venv
 	$(BIN)/ruff format --check sovcloud_infra tests bench
 	$(BIN)/mypy
 	$(BIN)/yamllint -s .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ansible-lint --offline -q
 
 lab: venv system-deps
 	$(BIN)/sovcloud lab up lab --converge

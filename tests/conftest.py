@@ -9,6 +9,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that remove a session lab run last, whatever the file order (stable sort)."""
+    items.sort(key=lambda item: item.get_closest_marker("lab_teardown") is not None)
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from sovcloud_infra.cli import generate, region
+from sovcloud_infra.cli import generate, lab, plan, region
 
 app = typer.Typer(
     name="sovcloud",
@@ -24,6 +24,8 @@ app = typer.Typer(
 app.command()(region.validate)
 app.command()(region.show)
 app.command()(generate.generate)
+app.command()(plan.plan)
+app.add_typer(lab.lab_app, name="lab")
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sovcloud_infra.cli.common import AsJson, StacksDir, load_or_exit, out, print_json
+from sovcloud_infra.cli.common import AsJson, StacksDir, err, load_or_exit, out, print_json
+from sovcloud_infra.policy.backend import check_pulumi_settings
+from sovcloud_infra.stacks import stack_path
 from sovcloud_infra.summary import region_summary
 
 
@@ -28,6 +30,16 @@ def validate(
         except ValueError:
             raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
     region = load_or_exit(stack, stacks_dir, as_json, today)
+    # Where Pulumi would keep this region's state and secrets must be sovereign too.
+    state_problems = check_pulumi_settings(stack_path(stack, stacks_dir))
+    if state_problems:
+        if as_json:
+            print_json({"stack": stack, "valid": False, "problems": [p.as_dict() for p in state_problems]})
+        else:
+            for problem in state_problems:
+                err.print(problem.render(), markup=False, highlight=False)
+            err.print(f"[red]stack '{stack}' is invalid: {len(state_problems)} problem(s)[/red]")
+        raise typer.Exit(1)
     if as_json:
         print_json(
             {"stack": stack, "valid": True, "hosts": len(region.hosts), "racks": len(region.racks), "problems": []}

@@ -1,0 +1,1 @@
+"""Driving Ansible on the region's hosts from Python (through ansible-runner)."""
