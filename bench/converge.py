@@ -38,7 +38,6 @@ PROFILES: dict[str, dict[str, str]] = {
         "ANSIBLE_GATHER_SUBSET": "all",
         "ANSIBLE_CACHE_PLUGIN": "memory",
         "ANSIBLE_FORKS": "5",
-        "ANSIBLE_CALLBACKS_ENABLED": "",
     },
 }
 

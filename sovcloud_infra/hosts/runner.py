@@ -88,6 +88,9 @@ def run_playbook(
         cmdline += ["--tags", tags]
     envvars = {
         "ANSIBLE_CONFIG": str(PROJECT_ROOT / "ansible.cfg"),
+        # Facts are cached per stack: copies of the lab reuse hostnames, and a fact cached for
+        # another lab's host would give this run wrong addresses.
+        "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(Path.home() / ".cache" / "sovcloud-infra" / "facts" / Path(stack).name),
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "ANSIBLE_FORCE_COLOR": "0",
         **(env or {}),

@@ -1,8 +1,10 @@
 """The lab region booted once per test session, converged once, and always torn down.
 
-Every Ansible test of the project runs on these hosts: the `lab` stack booted
-by the real `sovcloud lab up` command, converged by the real site playbook
-through ansible-runner. Tests that break a host restore it before they end.
+Every Ansible test of the project runs on these hosts: a copy of the `lab`
+stack on its own subnet (10.<SOVCLOUD_TEST_LAB_OCTET>.x, default 44, so it
+never meets a developer's running lab), booted by the real `sovcloud lab up`
+command and converged by the real site playbook through ansible-runner.
+Tests that break a host restore it before they end.
 The last test (marked ``lab_teardown``) runs `sovcloud lab down` and checks
 that nothing is left; the fixture's finaliser runs it again as a safety net,
 also when tests fail.
@@ -17,22 +19,38 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sovcloud_infra.hosts.runner import PlaybookResult, run_playbook
 from sovcloud_infra.lab import LabPaths, leftovers, status
+from sovcloud_infra.lab.variants import clone_lab_stack
 
 REPO = Path(__file__).resolve().parents[2]
-STACK = "lab"
+OCTET = int(os.environ.get("SOVCLOUD_TEST_LAB_OCTET", "44"))
 
 
 @dataclass
 class LabSession:
     name: str
+    stack: Path
+    inventory: Path
+    octet: int
     paths: LabPaths
     hostnames: list[str]
     first_converge: PlaybookResult
+
+    def ip(self, suffix: str) -> str:
+        """An address of the lab stack moved to this session's subnet: ip("0.11") -> 10.<octet>.0.11."""
+        return f"10.{self.octet}.{suffix}"
+
+    def mac(self, suffix: str) -> str:
+        return f"52:54:00:{self.octet:02x}:{suffix}"
+
+    def converge(self, **kwargs: Any) -> PlaybookResult:
+        """Run a playbook (site by default) on this session's lab through ansible-runner."""
+        return run_playbook(self.name, inventory=self.inventory, **kwargs)
 
     def ssh(self, host: str, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a shell command on a lab host as the operator (use sudo inside for root)."""
@@ -65,23 +83,25 @@ def _require_machine() -> None:
 
 
 @pytest.fixture(scope="session")
-def lab() -> Iterator[LabSession]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabSession]:
     _require_machine()
-    if status(STACK, check_ssh=False).phase != "absent":
-        pytest.fail(
-            f"a lab '{STACK}' already exists on this machine; the tests need their own: sovcloud lab down {STACK}"
-        )
+    stack, inventory = clone_lab_stack(tmp_path_factory.mktemp("lab"), OCTET)
+    name = stack.name
+    sovcloud("lab", "down", name)  # the remains of a killed run, if any
     try:
-        booted = sovcloud("lab", "up", STACK)
+        booted = sovcloud("lab", "up", str(stack))
         assert booted.returncode == 0, f"sovcloud lab up failed:\n{booted.stdout}\n{booted.stderr}"
-        first = run_playbook(STACK)
+        first = run_playbook(name, inventory=inventory)
         yield LabSession(
-            name=STACK,
-            paths=LabPaths.for_lab(STACK),
-            hostnames=[h.hostname for h in status(STACK, check_ssh=False).hosts],
+            name=name,
+            stack=stack,
+            inventory=inventory,
+            octet=OCTET,
+            paths=LabPaths.for_lab(name),
+            hostnames=[h.hostname for h in status(name, check_ssh=False).hosts],
             first_converge=first,
         )
     finally:
-        sovcloud("lab", "down", STACK)
-        left = leftovers(STACK)
-        assert not left, f"lab '{STACK}' left things behind: {left}"
+        sovcloud("lab", "down", name)
+        left = leftovers(name)
+        assert not left, f"lab '{name}' left things behind: {left}"

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from sovcloud_infra.hosts.runner import run_playbook
-
 from .conftest import LabSession, sovcloud
 
 pytestmark = pytest.mark.lab
@@ -17,22 +15,22 @@ HOSTS = ["lab-ctl-01", "lab-hv-01", "lab-st-01"]
 
 def test_lab_boots_the_model_hosts(lab: LabSession):
     assert sorted(lab.hostnames) == HOSTS
-    result = sovcloud("lab", "status", "lab", "--json")
+    result = sovcloud("lab", "status", lab.name, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["running"] and data["mirror"]["running"]
     assert {h["hostname"]: h["management"] for h in data["hosts"]} == {
-        "lab-ctl-01": "10.42.0.11",
-        "lab-hv-01": "10.42.0.12",
-        "lab-st-01": "10.42.0.13",
+        "lab-ctl-01": lab.ip("0.11"),
+        "lab-hv-01": lab.ip("0.12"),
+        "lab-st-01": lab.ip("0.13"),
     }
 
 
 def test_hosts_have_the_model_nics_and_macs(lab: LabSession):
     host = lab.testinfra("lab-hv-01")
-    assert host.interface("eth0").addresses[0] == "10.42.0.12"
+    assert host.interface("eth0").addresses[0] == lab.ip("0.12")
     macs = {nic: host.file(f"/sys/class/net/{nic}/address").content_string.strip() for nic in ("eth0", "eth1", "eth2")}
-    assert macs == {"eth0": "52:54:00:42:01:12", "eth1": "52:54:00:42:02:12", "eth2": "52:54:00:42:03:12"}
+    assert macs == {"eth0": lab.mac("01:12"), "eth1": lab.mac("02:12"), "eth2": lab.mac("03:12")}
 
 
 def test_ansible_connects_as_a_named_operator_not_root(lab: LabSession):
@@ -47,7 +45,7 @@ def test_first_converge_succeeds_on_every_host(lab: LabSession):
 
 
 def test_second_converge_changes_nothing(lab: LabSession):
-    result = run_playbook("lab")
+    result = lab.converge()
     assert result.succeeded
     assert {h: o.changed for h, o in result.hosts.items()} == dict.fromkeys(HOSTS, 0), {
         h: o.changed_tasks for h, o in result.hosts.items()
@@ -55,7 +53,7 @@ def test_second_converge_changes_nothing(lab: LabSession):
 
 
 def test_check_mode_on_a_converged_host_reports_no_change(lab: LabSession):
-    result = run_playbook("lab", check=True, diff=True)
+    result = lab.converge(check=True, diff=True)
     assert result.succeeded
     assert {h: o.changed for h, o in result.hosts.items()} == dict.fromkeys(HOSTS, 0), {
         h: o.changed_tasks for h, o in result.hosts.items()
@@ -66,11 +64,11 @@ def test_check_mode_on_a_converged_host_reports_no_change(lab: LabSession):
 def test_time_comes_from_the_models_internal_servers(lab: LabSession, hostname: str):
     host = lab.testinfra(hostname)
     conf = host.file("/etc/chrony/chrony.conf").content_string
-    assert "server 10.42.0.1 iburst" in conf and "server 10.42.0.2 iburst" in conf
+    assert f"server {lab.ip('0.1')} iburst" in conf and f"server {lab.ip('0.2')} iburst" in conf
     assert "pool " not in conf
     assert host.service("chrony").is_running and host.service("chrony").is_enabled
     sources = host.check_output("chronyc -n sources")
-    assert "10.42.0.1" in sources and "10.42.0.2" in sources
+    assert lab.ip("0.1") in sources and lab.ip("0.2") in sources
 
 
 @pytest.mark.parametrize("hostname", HOSTS)
@@ -85,8 +83,8 @@ def test_apt_uses_the_operators_mirror_only(lab: LabSession, hostname: str):
         if line.startswith("URIs:")
     }
     assert uris == {
-        "http://10.42.0.1:3142/deb.debian.org/debian",
-        "http://10.42.0.1:3142/deb.debian.org/debian-security",
+        f"http://{lab.ip('0.1')}:3142/deb.debian.org/debian",
+        f"http://{lab.ip('0.1')}:3142/deb.debian.org/debian-security",
     }
     # The mirror really serves the host: a real update through it succeeds.
     assert host.run("apt-get -q update").rc == 0
@@ -121,9 +119,9 @@ def test_hostname_and_hosts_file_from_the_model(lab: LabSession):
     assert host.check_output("hostname") == "lab-st-01"
     hosts = host.file("/etc/hosts").content_string
     for line in (
-        "10.42.0.11\tlab-ctl-01.lab.sovcloud.internal lab-ctl-01",
-        "10.42.0.12\tlab-hv-01.lab.sovcloud.internal lab-hv-01",
-        "10.42.0.13\tlab-st-01.lab.sovcloud.internal lab-st-01",
+        f"{lab.ip('0.11')}\tlab-ctl-01.lab.sovcloud.internal lab-ctl-01",
+        f"{lab.ip('0.12')}\tlab-hv-01.lab.sovcloud.internal lab-hv-01",
+        f"{lab.ip('0.13')}\tlab-st-01.lab.sovcloud.internal lab-st-01",
     ):
         assert line in hosts
 
@@ -133,7 +131,7 @@ def test_journal_is_persistent_and_logs_forwarded_over_tls(lab: LabSession):
     assert "Storage=persistent" in host.file("/etc/systemd/journald.conf.d/60-sovcloud.conf").content_string
     assert host.file("/var/log/journal").is_directory
     forward = host.file("/etc/rsyslog.d/60-sovcloud-forward.conf").content_string
-    assert 'target="10.42.0.1" port="6514" protocol="tcp"' in forward
+    assert f'target="{lab.ip("0.1")}" port="6514" protocol="tcp"' in forward
     assert 'StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"' in forward
     assert host.package("rsyslog-gnutls").is_installed
     assert host.run("rsyslogd -N1").rc == 0
@@ -153,7 +151,7 @@ def test_a_departed_account_is_locked_by_the_next_converge(lab: LabSession):
     keys = "/home/carol/.ssh/authorized_keys"
     host.run_expect([0], f"install -d -o carol -m 700 /home/carol/.ssh && echo 'ssh-ed25519 AAAA carol' > {keys}")
     try:
-        result = run_playbook("lab", limit="lab-ctl-01")
+        result = lab.converge(limit="lab-ctl-01")
         assert result.succeeded
         carol = host.user("carol")
         shadow = host.check_output("getent shadow carol").split(":")
@@ -169,7 +167,7 @@ def test_a_departed_account_is_locked_by_the_next_converge(lab: LabSession):
 def test_lab_down_leaves_nothing_behind(lab: LabSession):
     from sovcloud_infra.lab import leftovers
 
-    result = sovcloud("lab", "down", "lab")
+    result = sovcloud("lab", "down", lab.name)
     assert result.returncode == 0, result.stderr
-    assert not leftovers("lab")
-    assert sovcloud("lab", "status", "lab").returncode == 3
+    assert not leftovers(lab.name)
+    assert sovcloud("lab", "status", lab.name).returncode == 3
