@@ -31,8 +31,8 @@ test-fast: venv
 	$(BIN)/python -m pytest -m "not lab and not vm"
 
 lint: venv
-	$(BIN)/ruff check sovcloud_infra tests bench
-	$(BIN)/ruff format --check sovcloud_infra tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/yamllint -s .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ansible-lint --offline -q
@@ -47,8 +47,11 @@ lock: venv
 	{ echo "# Pinned dependencies (pip freeze of a working environment; regenerate with 'make lock')."; \
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^sovcloud'; } > requirements.lock
 
+# Benchmarks: run by hand (the lab ones need root); each prints ratios measured side by side.
 bench: venv
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/converge.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
