@@ -49,7 +49,10 @@ class PlaybookResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.rc == 0 and not any(h.failed or h.unreachable for h in self.hosts.values())
+        """The play ran to its recap with no failed or unreachable host."""
+        if self.rc != 0 or not self.hosts or any(h.ok == 0 and not h.unreachable for h in self.hosts.values()):
+            return False
+        return not any(h.failed or h.unreachable for h in self.hosts.values())
 
 
 def inventory_path(stack: str) -> Path:
@@ -98,10 +101,16 @@ def run_playbook(
     events: list[dict[str, Any]] = []
     outcomes: dict[str, HostOutcome] = {}
 
+    final_stats: dict[str, Any] = {}
+
     def handle(event: dict[str, Any]) -> bool:
         data = event.get("event_data", {})
         host = data.get("host")
         kind = event.get("event", "")
+        if kind == "playbook_on_stats":
+            # Taken here: events the handler does not keep never reach the artifacts, so
+            # `Runner.stats` would be None and every counter would silently read 0.
+            final_stats.update(data)
         if host and kind in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable"):
             outcome = outcomes.setdefault(host, HostOutcome())
             result = data.get("res", {})
@@ -133,9 +142,10 @@ def run_playbook(
             event_handler=handle,
             settings={"suppress_ansible_output": True},
         )
-        stats = run.stats or {}
+        stats = final_stats
         output_tail = "" if run.rc == 0 else "\n".join(run.stdout.read().splitlines()[-30:])
     for key, attr in (("ok", "ok"), ("changed", "changed"), ("failures", "failed"), ("skipped", "skipped")):
+        # "ok" in Ansible's recap counts changed tasks too.
         for host, count in (stats.get(key) or {}).items():
             setattr(outcomes.setdefault(host, HostOutcome()), attr, count)
     for host in stats.get("dark") or {}:

@@ -42,11 +42,14 @@ def test_first_converge_succeeds_on_every_host(lab: LabSession):
     result = lab.first_converge
     assert result.succeeded, {h: o.failures for h, o in result.hosts.items()}
     assert sorted(result.hosts) == HOSTS
+    # A fresh host really changes: the recap is read, not assumed.
+    assert all(o.changed >= 10 and o.changed == len(o.changed_tasks) for o in result.hosts.values())
 
 
 def test_second_converge_changes_nothing(lab: LabSession):
     result = lab.converge()
     assert result.succeeded
+    assert all(o.ok >= 20 for o in result.hosts.values()), "the recap must count the tasks that ran"
     assert {h: o.changed for h, o in result.hosts.items()} == dict.fromkeys(HOSTS, 0), {
         h: o.changed_tasks for h, o in result.hosts.items()
     }
@@ -55,6 +58,7 @@ def test_second_converge_changes_nothing(lab: LabSession):
 def test_check_mode_on_a_converged_host_reports_no_change(lab: LabSession):
     result = lab.converge(check=True, diff=True)
     assert result.succeeded
+    assert all(o.ok >= 20 for o in result.hosts.values()), "the recap must count the tasks that ran"
     assert {h: o.changed for h, o in result.hosts.items()} == dict.fromkeys(HOSTS, 0), {
         h: o.changed_tasks for h, o in result.hosts.items()
     }
