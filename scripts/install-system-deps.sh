@@ -2,7 +2,7 @@
 # Install the Debian packages the lab and the tests need, only if some are missing.
 set -euo pipefail
 packages=(make python3-venv systemd-container debootstrap apt-cacher-ng iproute2 openssh-client
-          qemu-system-x86 qemu-utils e2fsprogs rsync git)
+          qemu-system-x86 qemu-utils e2fsprogs rsync git fdisk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from sovcloud_infra.cli import generate, lab, plan, region
+from sovcloud_infra.cli import audit, generate, lab, plan, region
 
 app = typer.Typer(
     name="sovcloud",
@@ -26,6 +26,7 @@ app.command()(region.show)
 app.command()(generate.generate)
 app.command()(plan.plan)
 app.add_typer(lab.lab_app, name="lab")
+app.command()(audit.audit)
 
 
 def main() -> None:

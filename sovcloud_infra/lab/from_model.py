@@ -40,12 +40,20 @@ def bridge_name(region: Region, physical_network: str) -> str:
     return f"scb{lab_tag(region.name)}{physnets.index(physical_network):x}"
 
 
-def _bridge_address(networks: list[Network]) -> str:
-    """The machine's address on a bridge: a network's gateway, else the first address of its first network."""
+def _bridge_network(networks: list[Network]) -> Network:
+    """The network the machine's address on a bridge belongs to: the first with a gateway, else the first."""
     for net in networks:
         if net.gateway:
-            return f"{net.gateway}/{ipaddress.IPv4Network(net.cidr).prefixlen}"
-    first = ipaddress.IPv4Network(networks[0].cidr)
+            return net
+    return networks[0]
+
+
+def _bridge_address(networks: list[Network]) -> str:
+    """The machine's address on a bridge: a network's gateway, else the first address of its first network."""
+    net = _bridge_network(networks)
+    if net.gateway:
+        return f"{net.gateway}/{ipaddress.IPv4Network(net.cidr).prefixlen}"
+    first = ipaddress.IPv4Network(net.cidr)
     return f"{first.network_address + 1}/{first.prefixlen}"
 
 
@@ -63,6 +71,7 @@ def spec_from_region(region: Region) -> LabSpec:
             name=bridge_name(region, physnet),
             gateway_cidr=_bridge_address(nets),
             mtu=max(n.mtu for n in nets),
+            self_vlan=_bridge_network(nets).vlan,
         )
         for physnet, nets in sorted(by_physnet.items())
         if physnet in used_physnets
@@ -89,10 +98,12 @@ def _host_spec(region: Region, host: Host) -> LabHostSpec:
             f"host '{host.hostname}': the lab needs the management network on a plain NIC, not on {mgmt.interface}"
         )
     physnet_of_nic: dict[str, str] = {}
+    vlans_of_nic: dict[str, list[int | None]] = {}
     for att in host.networks:
         for nic in host.nics:
             if nic.name == att.interface or nic.bond == att.interface:
                 physnet_of_nic.setdefault(nic.name, att.net.physical_network)
+                vlans_of_nic.setdefault(nic.name, []).append(att.net.vlan)
     nics = []
     # The management NIC first: the runtime configures its address and SSH goes there.
     for nic in [*mgmt_nics, *(n for n in host.nics if n.name != mgmt.interface)]:
@@ -100,6 +111,13 @@ def _host_spec(region: Region, host: Host) -> LabHostSpec:
         if physnet is None:
             continue  # a NIC that carries no network stays unplugged, as an uncabled port
         is_mgmt = nic.name == mgmt.interface
+        # The host networking convention (roles/networking): one network on an
+        # interface = untagged access port; several = an 802.1Q trunk.
+        # A network without a VLAN id is flat on its physical network: a plain port.
+        carried = vlans_of_nic[nic.name]
+        vlans = sorted({v for v in carried if v is not None})
+        if len(carried) != len(vlans):
+            vlans = []
         nics.append(
             LabNic(
                 name=nic.name,
@@ -107,6 +125,8 @@ def _host_spec(region: Region, host: Host) -> LabHostSpec:
                 mac=nic.mac,
                 address_cidr=str(mgmt.ip) if is_mgmt else None,
                 mtu=mgmt.net.mtu if is_mgmt else nic.max_mtu,
+                access_vlan=vlans[0] if len(vlans) == 1 else None,
+                trunk_vlans=tuple(vlans) if len(vlans) > 1 else (),
             )
         )
     return LabHostSpec(hostname=host.hostname, nics=tuple(nics), default_gateway=mgmt.net.gateway)

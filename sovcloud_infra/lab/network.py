@@ -9,6 +9,12 @@ systemd-networkd is disabled and leaves unmanaged interfaces alone).
 
 IP forwarding on the machine is never touched: the hosts reach the bridge
 gateway (the mirror) and each other, nothing else.
+
+VLANs: when the spec gives a bridge a ``self_vlan`` and its NICs access/trunk
+VLANs, the bridge becomes VLAN-aware (``vlan_filtering 1``, no default pvid)
+and each port behaves as a switch port would. Kernels built without
+CONFIG_BRIDGE_VLAN_FILTERING (no ``bridge/vlan_filtering`` in sysfs) keep a
+flat bridge: every network of a physical network then shares one segment.
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ from .proc import run
 from .spec import LabBridge, LabNic
 
 NETNS_DIR = Path("/run/netns")
+SYS_NET = Path("/sys/class/net")
+
+
+def bridge_vlan_capable(name: str) -> bool:
+    """True if the kernel can filter VLANs on bridge ``name`` (CONFIG_BRIDGE_VLAN_FILTERING)."""
+    return (SYS_NET / name / "bridge" / "vlan_filtering").exists()
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,26 @@ def ensure_bridge(bridge: LabBridge, alias: str) -> bool:
         ]
     )
     run(["ip", "addr", "replace", bridge.gateway_cidr, "dev", bridge.name])
+    if bridge.self_vlan is not None and bridge_vlan_capable(bridge.name):
+        # No implicit VLAN 1 anywhere; the machine's address sits on the network's VLAN.
+        run(
+            ["ip", "link", "set", "dev", bridge.name, "type", "bridge", "vlan_filtering", "1", "vlan_default_pvid", "0"]
+        )
+        run(["bridge", "vlan", "replace", "dev", bridge.name, "vid", str(bridge.self_vlan), "pvid", "untagged", "self"])
     run(["ip", "link", "set", "dev", bridge.name, "up"])
     return created
+
+
+def configure_port_vlans(veth: str, nic: LabNic) -> None:
+    """Access port (pvid untagged) or trunk (tagged VLANs) on the bridge end of a NIC's veth."""
+    if nic.access_vlan is None and not nic.trunk_vlans:
+        return
+    if not bridge_vlan_capable(nic.bridge):
+        return  # flat bridge: see the module docstring
+    if nic.access_vlan is not None:
+        run(["bridge", "vlan", "replace", "dev", veth, "vid", str(nic.access_vlan), "pvid", "untagged"])
+    for vid in nic.trunk_vlans:
+        run(["bridge", "vlan", "replace", "dev", veth, "vid", str(vid)])
 
 
 def delete_link(name: str) -> None:
@@ -154,6 +184,7 @@ def add_nic(netns: str, veth: str, nic: LabNic, alias: str) -> None:
             "mtu", str(nic.mtu), "master", nic.bridge, "alias", alias, "up",
         ]
     )  # fmt: skip
+    configure_port_vlans(veth, nic)
     run(
         [
             "ip", "-n", netns, "link", "set", "dev", nic.name,

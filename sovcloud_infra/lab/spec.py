@@ -31,6 +31,9 @@ class LabBridge:
     name: str  # e.g. "sc-lab-mgmt" (<= 15 chars, IFNAMSIZ)
     gateway_cidr: str  # address of the machine on that bridge, e.g. "10.42.0.1/24"
     mtu: int = 1500
+    # VLAN of the network the machine's own address belongs to (bridge "self" port,
+    # pvid untagged). None = a plain, VLAN-unaware bridge (the historical behaviour).
+    self_vlan: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class LabNic:
     mac: str
     address_cidr: str | None  # e.g. "10.42.0.11/24"; None = configured later by Ansible
     mtu: int = 1500
+    # Switch-port semantics of the veth's bridge end, as the model's convention says:
+    # a NIC that carries one network is an access port (pvid untagged = access_vlan),
+    # one that carries several is a trunk (trunk_vlans tagged). Both empty = plain port.
+    access_vlan: int | None = None
+    trunk_vlans: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,8 @@ def validate(spec: LabSpec) -> None:
         seen_addresses.add(str(iface.ip))
         if not 68 <= bridge.mtu <= 65535:
             problems.append(f"bridge {bridge.name!r}: bad mtu {bridge.mtu}")
+        if bridge.self_vlan is not None and not 1 <= bridge.self_vlan <= 4094:
+            problems.append(f"bridge {bridge.name!r}: bad self_vlan {bridge.self_vlan}")
     if spec.mirror_bridge not in networks:
         problems.append(f"mirror_bridge {spec.mirror_bridge!r} is not one of the bridges")
 
@@ -172,6 +182,11 @@ def validate(spec: LabSpec) -> None:
             macs.add(mac)
             if not 68 <= nic.mtu <= 65535:
                 problems.append(f"{where}: NIC {nic.name!r} bad mtu {nic.mtu}")
+            if nic.access_vlan is not None and nic.trunk_vlans:
+                problems.append(f"{where}: NIC {nic.name!r} is either an access port or a trunk, not both")
+            for vid in (*nic.trunk_vlans, *([nic.access_vlan] if nic.access_vlan is not None else [])):
+                if not 1 <= vid <= 4094:
+                    problems.append(f"{where}: NIC {nic.name!r} bad VLAN id {vid}")
             if nic.address_cidr is None:
                 continue
             try:

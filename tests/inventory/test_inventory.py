@@ -52,7 +52,7 @@ def test_host_variables_carry_the_topology():
     assert hv["sovcloud_bonds"] == [{"name": "bond0", "mode": "802.3ad"}]
     assert hv["sovcloud_hypervisor_class"]["name"] == "lab-general"
     assert hv["sovcloud_hardening_level"] == "intermediary"
-    assert {w["control"] for w in hv["sovcloud_waivers"]} == {"R12.ip_forward", "R28.var_noexec"}
+    assert {w["control"] for w in hv["sovcloud_waivers"]} == {"R12.ip_forward", "R28.var_noexec", "R8.mds"}
     assert inv.groups["all"]["vars"]["sovcloud_services"]["ntp_servers"] == ["10.42.0.1", "10.42.0.2"]
 
 

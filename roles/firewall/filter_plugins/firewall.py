@@ -1,0 +1,40 @@
+"""What the host firewall opens, derived from the region model.
+
+Kept in Python (not Jinja) so the interface naming rule stays identical to
+roles/networking: an interface that carries one network holds its address
+itself; on a trunk each network is the VLAN interface ``vlan<ID>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STORAGE_PURPOSES = ("storage", "storage-replication")
+
+
+def _l3_name(itf: dict[str, Any], interfaces: list[dict[str, Any]]) -> str:
+    shared = sum(1 for other in interfaces if other["device"] == itf["device"]) > 1
+    return f"vlan{itf['vlan']}" if shared else str(itf["device"])
+
+
+def _cidrs(networks: dict[str, dict[str, Any]], purposes: tuple[str, ...]) -> dict[str, list[str]]:
+    cidrs = sorted({str(n["cidr"]) for n in networks.values() if n["purpose"] in purposes})
+    return {"v4": [c for c in cidrs if ":" not in c], "v6": [c for c in cidrs if ":" in c]}
+
+
+def firewall_plan(interfaces: list[dict[str, Any]], networks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Interfaces and source networks per purpose: {mgmt_ifaces, storage_ifaces, mgmt, storage, bmc}."""
+    return {
+        "mgmt_ifaces": sorted({_l3_name(i, interfaces) for i in interfaces if i["purpose"] == "management"}),
+        "storage_ifaces": sorted({_l3_name(i, interfaces) for i in interfaces if i["purpose"] in STORAGE_PURPOSES}),
+        "mgmt": _cidrs(networks, ("management",)),
+        "storage": _cidrs(networks, STORAGE_PURPOSES),
+        "bmc": _cidrs(networks, ("bmc",)),
+    }
+
+
+class FilterModule:
+    """sovcloud_firewall_plan."""
+
+    def filters(self) -> dict[str, Any]:
+        return {"sovcloud_firewall_plan": firewall_plan}
