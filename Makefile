@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system-deps test test-fast lint lab lab-down lock bench clean
+.PHONY: venv system-deps test test-vm test-fast lint lab lab-down lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ system-deps:
 	@bash scripts/install-system-deps.sh
 
 test: venv system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not vm"
+
+# The qemu VM tier (kernel, boot loader and mount controls on a real kernel; TCG, slow).
+test-vm: venv system-deps
+	$(BIN)/python -m pytest -m vm tests/vm
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not lab and not vm"
