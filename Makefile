@@ -25,9 +25,9 @@ system-deps:
 	@bash scripts/install-system-deps.sh
 
 test: venv system-deps
-	$(BIN)/python -m pytest -m "not vm"
+	$(BIN)/python -m pytest
 
-# The qemu VM tier (kernel, boot loader and mount controls on a real kernel; TCG, slow).
+# The qemu VM tier alone (kernel, boot loader and mount controls on a real kernel; TCG, about 11 min).
 test-vm: venv system-deps
 	$(BIN)/python -m pytest -m vm tests/vm
 

@@ -130,6 +130,8 @@ HOST_KEY_TYPES: tuple[str, ...] = ("ed25519", "ecdsa", "rsa")
 #: Bump when the build steps change in a way the recipe data does not show.
 RECIPE_VERSION = 2
 STAMP_NAME = "stamp.json"
+#: Images of other recipes are deleted after this many days without use.
+UNUSED_DAYS = 2
 DISK_NAME = "disk.raw"
 
 
@@ -189,6 +191,7 @@ def ensure_vm_image(progress: ProgressCallback | None = None) -> VmImage:
         final = image_dir(digest)
         stamp = _read_stamp(final)
         if stamp is not None:
+            os.utime(final / STAMP_NAME)  # last use, for _remove_unused_images
             report("vm-image", f"VM image ready: {final / DISK_NAME}")
             return _image(final, digest, key, stamp, built_now=False)
         tmp = cache / f".build-{digest}"
@@ -218,7 +221,7 @@ def ensure_vm_image(progress: ProgressCallback | None = None) -> VmImage:
             release_stale(tmp / DISK_NAME, tmp)
             safe_rmtree(tmp)
         build_log.replace(final / "build.log")
-        _remove_other_images(cache, keep=final)
+        _remove_unused_images(cache, keep=final)
         report("vm-image", f"VM image built in {seconds:.0f}s: {final / DISK_NAME}")
         return _image(final, digest, key, stamp, built_now=True)
 
@@ -250,10 +253,20 @@ def _image(path: Path, digest: str, key: VmKey, stamp: dict[str, object], *, bui
     )
 
 
-def _remove_other_images(cache: Path, keep: Path) -> None:
+def _remove_unused_images(cache: Path, keep: Path) -> None:
+    """Delete images of other recipes that nobody asked for in UNUSED_DAYS.
+
+    Not at once: another checkout (a CI job, a colleague's branch) may run another
+    recipe on the same machine, and its session would find its image gone.
+    """
+    limit = time.time() - UNUSED_DAYS * 86400
     for old in cache.glob("bookworm-*"):
-        if old.is_dir() and old != keep:
+        stamp = old / STAMP_NAME
+        if old.is_dir() and old != keep and (not stamp.exists() or stamp.stat().st_mtime < limit):
             safe_rmtree(old)
+    for log in cache.glob("build-*.log"):  # logs of failed builds
+        if log.stat().st_mtime < limit:
+            log.unlink()
 
 
 class _Builder:

@@ -68,7 +68,7 @@ def vm_host_vars(
         # must be (ssh keeps the first value of an option), and the ControlMaster sockets go in the
         # run directory, where VirtualMachine closes them before a reboot and at the end.
         "ansible_ssh_args": f"{forward} -o ControlMaster=auto -o ControlPersist=120s "
-        f"-o ControlPath={vm.control_dir}/%C -o PreferredAuthentications=publickey",
+        f"-o ControlPath={vm.control_path} -o PreferredAuthentications=publickey",
         "common_extra_authorized_keys": {vm.user: [vm.image.key.public_key]},
         "sovcloud_fqdn": f"{vm.image.hostname}.{domain}",
         "sovcloud_host_groups": [host_group],

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sovcloud_infra.hosts.runner import PlaybookResult, run_playbook
-from sovcloud_infra.lab.proc import ProcessRef, cmdline, is_alive, process_ref, stop_processes
+from sovcloud_infra.lab.proc import ProcessRef, is_alive, stop_processes
 from sovcloud_infra.lab.progress import ProgressCallback, Reporter
 
 from .errors import VmBootError, VmError
@@ -27,6 +27,7 @@ from .image import VmImage, ensure_vm_image
 from .mirror import VmMirror, start_mirror
 from .paths import run_dir
 from .qemu import GUEST_ADDRESS, QemuSpec, create_overlay, free_port, start
+from .runs import clear_dead_run, run_lock, sweep_dead_runs
 
 #: A boot under TCG takes 20-60 s on two idle cores; on a machine loaded by labs
 #: converging beside it, emulation slows down tenfold.
@@ -65,8 +66,14 @@ class VirtualMachine:
 
     @property
     def control_dir(self) -> Path:
-        """Ansible's SSH ControlMaster sockets for this VM, closed when it stops."""
+        """Ansible's SSH ControlMaster sockets for this VM, closed before a reboot and when it stops."""
         return self.directory / "cm"
+
+    @property
+    def control_path(self) -> Path:
+        """One socket: one host, one user. Not ``%C`` (40 characters): a unix socket path has at most
+        107 bytes, and ssh adds 17 more while it sets the socket up."""
+        return self.control_dir / "ssh"
 
     @property
     def user(self) -> str:
@@ -153,13 +160,14 @@ class VirtualMachine:
         if not self.control_dir.is_dir():
             return
         for sock in self.control_dir.iterdir():
-            subprocess.run(
-                ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "sovcloud-vm"],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=10,
-                check=False,
-            )
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                subprocess.run(
+                    ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "sovcloud-vm"],
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=10,
+                    check=False,
+                )
 
     def poweroff(self, timeout: float = POWEROFF_TIMEOUT) -> None:
         """Clean shutdown through systemd; qemu exits when the guest powers off. Kill it if it does not."""
@@ -191,33 +199,6 @@ def write_known_hosts(path: Path, port: int, host_public_keys: tuple[str, ...]) 
     path.write_text("".join(f"{names} {key}\n" for key in host_public_keys))
 
 
-def _stop_stale(directory: Path) -> None:
-    """Kill a qemu left running by a killed earlier run of the same directory.
-
-    It is recognised by the overlay path in its ``-name`` argument, so a recycled
-    PID of an unrelated process is never touched.
-    """
-    pid_file = directory / "qemu.pid"
-    try:
-        pid = int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return
-    marker = f"sovcloud-vm:{directory / 'overlay.qcow2'}"
-    ref = process_ref(pid)
-    if ref is not None and any(marker in arg for arg in cmdline(pid)):
-        stop_processes([ref], timeout=10)
-    pid_file.unlink(missing_ok=True)
-    mirror_pid = directory / "mirror" / "pid"
-    try:
-        pid = int(mirror_pid.read_text().strip())
-    except (OSError, ValueError):
-        return
-    ref = process_ref(pid)
-    if ref is not None and any(str(directory / "mirror") in arg for arg in cmdline(pid)):
-        stop_processes([ref], timeout=10)
-    mirror_pid.unlink(missing_ok=True)
-
-
 @contextlib.contextmanager
 def booted_vm(
     name: str = "default",
@@ -230,50 +211,48 @@ def booted_vm(
 ) -> Iterator[VirtualMachine]:
     """Boot a VM from the cached image (built first if needed) and always stop and clean it up.
 
-    ``name`` picks the run directory (/var/lib/sovcloud-lab/vm/<name>): two runs at
-    once need two names. A run left behind by a killed process is stopped first.
-    ``mirror`` gives the guest a package mirror (see mirror.py); without it apt
-    inside the VM reaches nothing.
+    ``name`` picks the run directory (/var/lib/sovcloud-lab/vm/<name>), locked while
+    the VM runs: a name in use by another live process is refused, and what dead
+    processes left in any run directory is cleared first (see runs.py). ``mirror``
+    gives the guest a package mirror (see mirror.py); without it apt inside the VM
+    reaches nothing.
     """
     report = Reporter(progress)
     image = image or ensure_vm_image(progress)
     directory = run_dir(name)
-    directory.mkdir(parents=True, exist_ok=True)
-    _stop_stale(directory)
-    for stale in ("overlay.qcow2", "cm", "inventory"):
-        path = directory / stale
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
-    vm: VirtualMachine | None = None
-    apt_mirror: VmMirror | None = None
-    try:
+    # Every step that takes something registers its undo at once; ExitStack runs them all
+    # in reverse order even when one of them fails, then re-raises.
+    with contextlib.ExitStack() as cleanup:
+        sweep_dead_runs()
+        cleanup.enter_context(run_lock(directory))
+        clear_dead_run(directory)
+        apt_mirror = None
         if mirror:
             apt_mirror = start_mirror(directory / "mirror")
-        (directory / "cm").mkdir(mode=0o700)
-        port = free_port()
+            cleanup.callback(apt_mirror.stop)
+        control_dir = directory / "cm"
+        if len(str(control_dir / "ssh")) + 17 > 107:
+            raise VmError(f"run name {name!r} is too long: the SSH control socket under {control_dir} would not fit")
+        control_dir.mkdir(mode=0o700)
+        cleanup.callback(shutil.rmtree, control_dir, ignore_errors=True)
         overlay = directory / "overlay.qcow2"
+        cleanup.callback(overlay.unlink, missing_ok=True)
         create_overlay(image.disk, overlay)
+        port = free_port()
         write_known_hosts(directory / "known_hosts", port, image.host_public_keys)
         report("vm", f"starting qemu (TCG, SSH on 127.0.0.1:{port}); console: {directory / 'console.log'}")
         started = time.monotonic()
         process = start(overlay, directory / "console.log", directory / "qemu.log", port, spec or QemuSpec(),
                         apt_mirror.forward_command if apt_mirror else None)  # fmt: skip
-        (directory / "qemu.pid").write_text(f"{process.pid}\n")
+        pid_file = directory / "qemu.pid"
+        pid_file.write_text(f"{process.pid}\n")
+        cleanup.callback(pid_file.unlink, missing_ok=True)
         vm = VirtualMachine(name, image, directory, port, process, apt_mirror)
+        cleanup.callback(shutil.rmtree, vm.fact_cache, ignore_errors=True)
+        cleanup.callback(vm.poweroff)
+        cleanup.callback(report, "vm", "powering off")
         shutil.rmtree(vm.fact_cache, ignore_errors=True)
         vm.wait_for_ssh(boot_timeout)
         vm.boot_seconds.append(time.monotonic() - started)
         report("vm", f"SSH up after {vm.boot_seconds[-1]:.0f}s")
         yield vm
-    finally:
-        if vm is not None:
-            report("vm", "powering off")
-            vm.poweroff()
-            shutil.rmtree(vm.fact_cache, ignore_errors=True)
-        if apt_mirror is not None:
-            apt_mirror.stop()
-        (directory / "qemu.pid").unlink(missing_ok=True)
-        (directory / "overlay.qcow2").unlink(missing_ok=True)
-        shutil.rmtree(directory / "cm", ignore_errors=True)

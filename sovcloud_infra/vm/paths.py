@@ -30,6 +30,11 @@ def key_path() -> Path:
     return vm_cache_dir() / "operator" / "id_ed25519"
 
 
+def runs_root() -> Path:
+    """Where the run directories of all VMs live."""
+    return state_root() / "vm"
+
+
 def run_dir(name: str) -> Path:
     """Per-boot files of the VM run ``name`` (overlay, console log, known_hosts, inventory)."""
-    return state_root() / "vm" / name
+    return runs_root() / name

@@ -18,6 +18,7 @@ from .conftest import LabSession
 pytestmark = pytest.mark.lab
 
 HOSTS = ["lab-ctl-01", "lab-hv-01", "lab-st-01"]
+SYSCTL_FILE = "/etc/sysctl.d/99-zz-sovcloud-hardening.conf"
 MGMT = {"lab-ctl-01": "0.11", "lab-hv-01": "0.12", "lab-st-01": "0.13"}
 # What a run may not touch when it is refused: sshd, sudo, PAM and the operator's keys.
 GUARDED = " ".join(
@@ -138,11 +139,22 @@ def test_sshd_listens_on_the_management_address_only(lab: LabSession, host: str)
 @pytest.mark.parametrize("host", HOSTS)
 def test_containers_get_only_what_they_can_show(lab: LabSession, host: str):
     """Kernel-wide sysctls, GRUB, fstab and auditd are not touched in a container (the audit says not-applicable)."""
-    conf = lab.ssh(host, "cat /etc/sysctl.d/90-sovcloud-hardening.conf").stdout
+    conf = lab.ssh(host, f"cat {SYSCTL_FILE}").stdout
     keys = [line.split("=")[0].strip() for line in conf.splitlines() if line and not line.startswith("#")]
     assert keys and all(k.startswith("net.ipv") for k in keys), keys
     assert lab.ssh(host, "test -e /etc/default/grub.d/90-sovcloud-hardening.cfg", check=False).returncode != 0
     assert lab.ssh(host, "test -e /etc/apt/apt.conf.d/50sovcloud-remount-exec", check=False).returncode != 0
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_the_baseline_sysctl_file_is_applied_last_at_boot(lab: LabSession, host: str):
+    """systemd-sysctl applies files by name, last assignment wins: a vendor file sorting after the
+    baseline's (procps' 99-protect-links.conf) would undo it at every boot, as the VM tier once showed."""
+    listing = lab.ssh(host, "systemd-analyze cat-config sysctl.d").stdout
+    files = [line[2:].strip() for line in listing.splitlines() if line.startswith("# /")]
+    assert "/usr/lib/sysctl.d/99-protect-links.conf" in files, files  # the file this test is about exists
+    assert files[-1] == SYSCTL_FILE, files
+    assert lab.ssh(host, "test -e /etc/sysctl.d/90-sovcloud-hardening.conf", check=False).returncode != 0
 
 
 def test_a_run_that_would_exclude_the_operators_group_is_refused_before_any_change(lab: LabSession, operator_ok: None):
@@ -203,8 +215,8 @@ def test_a_waived_control_is_left_alone_on_its_group_and_enforced_elsewhere(lab:
         assert result.succeeded, failures(result)
         assert lab.ssh("lab-hv-01", "cat /proc/sys/net/ipv4/ip_forward").stdout.strip() == "1"
         assert lab.ssh("lab-st-01", "cat /proc/sys/net/ipv4/ip_forward").stdout.strip() == "0"
-        assert "net.ipv4.ip_forward" not in lab.ssh("lab-hv-01", "cat /etc/sysctl.d/90-sovcloud-hardening.conf").stdout
-        assert "net.ipv4.ip_forward = 0" in lab.ssh("lab-st-01", "cat /etc/sysctl.d/90-sovcloud-hardening.conf").stdout
+        assert "net.ipv4.ip_forward" not in lab.ssh("lab-hv-01", f"cat {SYSCTL_FILE}").stdout
+        assert "net.ipv4.ip_forward = 0" in lab.ssh("lab-st-01", f"cat {SYSCTL_FILE}").stdout
     finally:
         lab.ssh("lab-hv-01", "sudo sysctl -qw net.ipv4.ip_forward=0")
 

@@ -5,8 +5,9 @@ container standards: the image is built once and cached outside the
 repository, and each test module boots one VM and runs its whole scenario
 (converge, reboot, converge again) in a module fixture that the tests then
 read. Every VM runs in a run directory named after SOVCLOUD_TEST_VM_NAME
-(default ``pytest``) so that two sessions at once can use two names, and a
-session killed half-way is cleaned up by the next one.
+(default ``pytest-<pid>``, so that sessions running at once never meet); what
+a killed session left running is cleared by the next one (see
+sovcloud_infra/vm/runs.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sovcloud_infra.vm import VmImage, ensure_vm_image
 from sovcloud_infra.vm.paths import run_dir, vm_cache_dir
 
 REPO = Path(__file__).resolve().parents[2]
-RUN_NAME = os.environ.get("SOVCLOUD_TEST_VM_NAME", "pytest")
+RUN_NAME = os.environ.get("SOVCLOUD_TEST_VM_NAME") or f"pytest-{os.getpid()}"
 #: Seconds per step, printed at the end of the session.
 TIMINGS: dict[str, float] = {}
 
@@ -61,7 +62,7 @@ def vm_image() -> VmImage:
 def leftovers() -> list[str]:
     """What a VM run of this session or an image build could leave behind: qemu or apt-cacher-ng
     processes of this session's run directories, loop devices on the image cache, mounts below it."""
-    runs = str(run_dir(RUN_NAME))
+    runs = f"{run_dir(RUN_NAME)}-"  # this session's run directories: <name>-hardening, <name>-standin
     found = [f"process {pid}: {' '.join(argv)[:120]}" for pid, argv in iter_processes() if any(runs in a for a in argv)]
     losetup = subprocess.run(["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
                              capture_output=True, text=True, check=False).stdout  # fmt: skip
