@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from sovcloud_infra.cli import audit, generate, lab, plan, region
+from sovcloud_infra.cli import audit, drift, generate, lab, plan, region
 
 app = typer.Typer(
     name="sovcloud",
@@ -27,6 +27,7 @@ app.command()(generate.generate)
 app.command()(plan.plan)
 app.add_typer(lab.lab_app, name="lab")
 app.command()(audit.audit)
+app.command()(drift.drift)
 
 
 def main() -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from sovcloud_infra.audit.results import ReportFormat
 from sovcloud_infra.cli.common import StacksDir, err, load_or_exit, out
 from sovcloud_infra.stacks import PROJECT_ROOT, stack_path
+
+if TYPE_CHECKING:
+    from sovcloud_infra.hardening.catalogue import Catalogue
 
 
 def _inventory_for(stack: str, stacks_dir: Path | None, region_name: str, workdir: Path) -> Path:
@@ -39,6 +43,23 @@ def _inventory_for(stack: str, stacks_dir: Path | None, region_name: str, workdi
     return inventory
 
 
+def catalogue_or_exit(path: Path | None) -> Catalogue:
+    """The control catalogue (the project's by default); a missing or invalid one is exit 1 with a message."""
+    from pydantic import ValidationError
+
+    from sovcloud_infra.hardening.catalogue import CATALOGUE_PATH, load_catalogue
+
+    path = path or CATALOGUE_PATH
+    try:
+        return load_catalogue(path)
+    except FileNotFoundError:
+        err.print(f"[red]error:[/red] no control catalogue at {path}")
+        raise typer.Exit(1) from None
+    except (ValidationError, ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] the control catalogue {path} is invalid: {exc}", markup=False)
+        raise typer.Exit(1) from None
+
+
 def audit(
     stack: str = typer.Argument(..., help="Stack name (under the stacks directory) or path to a stack directory."),
     limit: str | None = typer.Option(None, "--limit", "-l", help="Ansible host pattern: audit only these hosts."),
@@ -54,22 +75,11 @@ def audit(
     stacks_dir: Path | None = StacksDir,
 ) -> None:
     """Audit the hardening of the stack's hosts, read-only: exit 0 compliant, 2 if a control fails, 1 on error."""
-    from pydantic import ValidationError
-
     from sovcloud_infra.audit import run_audit
     from sovcloud_infra.audit.reports import print_text, render
-    from sovcloud_infra.hardening.catalogue import CATALOGUE_PATH, Catalogue, load_catalogue
 
     region = load_or_exit(stack, stacks_dir, as_json=fmt == ReportFormat.json)
-    path = catalogue_file or CATALOGUE_PATH
-    try:
-        catalogue: Catalogue = load_catalogue(path)
-    except FileNotFoundError:
-        err.print(f"[red]error:[/red] no control catalogue at {path}")
-        raise typer.Exit(1) from None
-    except (ValidationError, ValueError, OSError) as exc:
-        err.print(f"[red]error:[/red] the control catalogue {path} is invalid: {exc}", markup=False)
-        raise typer.Exit(1) from None
+    catalogue = catalogue_or_exit(catalogue_file)
     if inventory is not None and not inventory.exists():
         err.print(f"[red]error:[/red] no inventory at {inventory}")
         raise typer.Exit(1)

@@ -29,6 +29,8 @@ class HostOutcome:
     skipped: int = 0
     unreachable: bool = False
     changed_tasks: list[str] = field(default_factory=list)
+    #: Roles with at least one changed task (which roles a converge really applied).
+    changed_roles: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
 
 
@@ -117,6 +119,8 @@ def run_playbook(
             task = data.get("task", "?")
             if kind == "runner_on_ok" and result.get("changed"):
                 outcome.changed_tasks.append(task)
+                if data.get("role"):
+                    outcome.changed_roles.add(data["role"])
             if kind == "runner_on_failed" and not data.get("ignore_errors"):
                 outcome.failures.append(f"{task}: {result.get('msg', '')}".strip())
             if kind == "runner_on_unreachable":

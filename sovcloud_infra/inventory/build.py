@@ -14,11 +14,12 @@ not topology belongs in the stack's ``inventories/<stack>/group_vars/``.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
 from sovcloud_infra.model import Region
-from sovcloud_infra.model.schema import ROLE_GROUPS, Host, NetworkPurpose
+from sovcloud_infra.model.schema import ROLE_GROUPS, Host, HostRole, NetworkPurpose
 
 
 def group_name(prefix: str, name: str) -> str:
@@ -91,6 +92,7 @@ def _region_vars(region: Region) -> dict[str, Any]:
             "security_mirror": services.security_mirror,
             "log_collectors": [c.model_dump() for c in services.log_collectors],
         },
+        "sovcloud_control_plane": _control_plane(region),
         "sovcloud_sre_groups": [
             {
                 "name": g.name,
@@ -117,8 +119,47 @@ def _region_vars(region: Region) -> dict[str, Any]:
     }
 
 
+def _control_plane(region: Region) -> dict[str, Any] | None:
+    """The VIPs and the networks that hold them (the model's checks proved each VIP is on one)."""
+    plane = region.info.control_plane
+    if plane is None:
+        return None
+
+    def network_of(vip: str | None, purpose: NetworkPurpose) -> str | None:
+        if vip is None:
+            return None
+        ip = ipaddress.IPv4Address(vip)
+        return next(n.name for n in region.networks if n.purpose == purpose and ip in ipaddress.IPv4Network(n.cidr))
+
+    return {
+        **plane.model_dump(mode="json"),
+        "internal_network": network_of(plane.internal_vip, NetworkPurpose.management),
+        "external_network": network_of(plane.external_vip, NetworkPurpose.external),
+    }
+
+
+def bridges_of(host: Host) -> dict[str, str]:
+    """Network purpose -> Linux bridge carrying it: a network node's external network is br-ex (Neutron's)."""
+    return {NetworkPurpose.external.value: "br-ex"} if HostRole.network in host.roles else {}
+
+
+def l3_devices(host: Host, bridges: dict[str, str]) -> dict[str, str]:
+    """Network name -> the device holding the host's address on it (roles/networking's convention):
+    the NIC or bond itself when it carries one network, ``vlan<ID>`` on a trunk, the bridge when bridged."""
+    per_device: dict[str, int] = {}
+    for a in host.networks:
+        per_device[a.interface] = per_device.get(a.interface, 0) + 1
+    names = {}
+    for a in host.networks:
+        device = a.interface if per_device[a.interface] == 1 else f"vlan{a.net.vlan}"
+        names[a.network] = bridges.get(a.net.purpose.value, device)
+    return names
+
+
 def _host_vars(region: Region, host: Host) -> dict[str, Any]:
     mgmt = host.attachment(NetworkPurpose.management)
+    bridges = bridges_of(host)
+    devices = l3_devices(host, bridges)
     classes = {c.name: c for c in region.hypervisor_classes}
     hv_class = classes.get(host.hypervisor_class or "")
     return {
@@ -145,6 +186,7 @@ def _host_vars(region: Region, host: Host) -> dict[str, Any]:
                 "network": a.network,
                 "purpose": a.net.purpose.value,
                 "device": a.interface,
+                "l3_device": devices[a.network],
                 "vlan": a.net.vlan,
                 "address": str(a.ip),
                 "gateway": a.net.gateway,
@@ -152,6 +194,7 @@ def _host_vars(region: Region, host: Host) -> dict[str, Any]:
             }
             for a in host.networks
         ],
+        "sovcloud_bridges": bridges,
         "sovcloud_disks": [d.model_dump(mode="json") for d in host.disks],
         "sovcloud_hypervisor_class": hv_class.model_dump(mode="json", exclude={"flavors"}) if hv_class else None,
         "sovcloud_hardening_level": region.level_for(host).value,

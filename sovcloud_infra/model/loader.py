@@ -91,6 +91,7 @@ def load_region(stack_dir: Path, *, today: dt.date | None = None) -> Region:
         if not loader.unparsed:
             checks.run_all(region, loader.sink, today or dt.date.today())
             ipam.assign_addresses(region, loader.sink)
+            checks.run_after_allocation(region, loader.sink)
     if loader.sink:
         raise RegionInvalid(stack_dir.name, loader.sink.problems)
     return region

@@ -144,12 +144,21 @@ class Services(Strict):
     log_collectors: list[LogCollector] = Field(default_factory=list)
 
 
+class ControlPlane(Strict):
+    """The control plane's virtual addresses, held by one controller at a time through VRRP (keepalived)."""
+
+    internal_vip: IPv4 = Field(description="internal API endpoint, on a management network")
+    external_vip: IPv4 | None = Field(default=None, description="public API endpoint, on an external network")
+    vrrp_router_id: int = Field(default=51, ge=1, le=255, description="VRRP virtual router ID, unique per L2 segment")
+
+
 class RegionInfo(Strict):
     name: Name
     operator: str = Field(min_length=1)
     dns_domain: str = Field(min_length=3, description="zone for the region's infrastructure records")
     allowed_jurisdictions: list[Country] = Field(default_factory=lambda: list(EU_EEA), min_length=1)
     services: Services = Field(default_factory=Services)
+    control_plane: ControlPlane | None = Field(default=None, description="VIPs of the controllers (keepalived)")
 
 
 # --------------------------------------------------------------------------- #

@@ -44,6 +44,7 @@ def test_host_variables_carry_the_topology():
         "network": "lab-storage",
         "purpose": "storage",
         "device": "bond0",
+        "l3_device": "vlan20",  # bond0 is a trunk (storage and overlay): the address sits on the VLAN
         "vlan": 20,
         "address": "10.42.1.27/24",
         "gateway": None,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +17,13 @@ pytestmark = [pytest.mark.lab, pytest.mark.host_roles]
 
 RACK = "lab-r01"
 VICTIM = "lab-hv-01"
-# Detect a dead link in seconds instead of TCP's minutes.
+# Detect a dead link in seconds instead of TCP's minutes. The run gets its own SSH control sockets: a
+# master that an earlier converge left persisting (ControlPersist) has no keepalives and would hang on
+# the dead link, with every task of the victim queued behind it.
 FAST_FAIL_SSH = {
     "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=3 "
-    "-o ServerAliveCountMax=2 -o ConnectTimeout=5"
+    "-o ServerAliveCountMax=2 -o ConnectTimeout=5",
+    "ANSIBLE_SSH_CONTROL_PATH_DIR": str(Path(tempfile.gettempdir()) / f"sovcloud-rack-test-cp-{os.getpid()}"),
 }
 
 
@@ -45,6 +52,9 @@ def test_rack_host_lost_mid_run_is_reported_others_converge(lab: LabSession):
         )
     finally:
         subprocess.run(["ip", "link", "set", "dev", veth, "up"], check=True)
+        for sock in Path(FAST_FAIL_SSH["ANSIBLE_SSH_CONTROL_PATH_DIR"]).glob("*"):
+            subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True, check=False)
+        shutil.rmtree(FAST_FAIL_SSH["ANSIBLE_SSH_CONTROL_PATH_DIR"], ignore_errors=True)
     assert cut["done"]
     victim = result.hosts[VICTIM]
     assert victim.unreachable or victim.failures, victim

@@ -10,7 +10,11 @@ read, as code. The convention, also in the role README:
   interface named ``vlan<ID>`` on top of it, and the trunk has no address;
 * a bond's members carry the bond's MTU; a trunk (and its members) carry the
   largest MTU of the networks they transport;
-* the default route goes via the management network's gateway only.
+* the default route goes via the management network's gateway only;
+* a network listed in ``bridges`` (network purpose -> bridge name, e.g. the
+  external network of a network node -> ``br-ex``) is carried by a Linux
+  bridge: its interface becomes the bridge's only port and the bridge holds
+  the address, so Neutron can plug its routers' ports next to it.
 """
 
 from __future__ import annotations
@@ -64,8 +68,10 @@ def networkd_files(
     interfaces: list[dict[str, Any]],
     nics: list[dict[str, Any]],
     bonds: list[dict[str, Any]],
+    bridges: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every file of /etc/systemd/network the role manages: [{name, content, kind, ...}]."""
+    bridges = bridges or {}
     if not interfaces:
         raise AnsibleFilterError("the host has no interfaces in the model")
     nic_by_name = {n["name"]: n for n in nics}
@@ -154,6 +160,34 @@ def networkd_files(
             )
         for itf in carried:
             name = l3[itf["network"]]
+            bridge = bridges.get(itf["purpose"])
+            if bridge:
+                add(
+                    f"45-{PREFIX}-{name}.network",
+                    [
+                        ("Match", [("Name", name)]),
+                        ("Link", [("MTUBytes", itf["mtu"])]),
+                        ("Network", [("Bridge", bridge), ("LinkLocalAddressing", "no"), ("IPv6AcceptRA", "no")]),
+                    ],
+                    kind="port",
+                    device=name,
+                    bridge=bridge,
+                    mtu=int(itf["mtu"]),
+                )
+                add(
+                    f"20-{PREFIX}-{bridge}.netdev",
+                    [("NetDev", [("Name", bridge), ("Kind", "bridge"), ("MTUBytes", itf["mtu"])]),
+                     ("Bridge", [("STP", "no")])],
+                    kind="bridge",
+                    device=bridge,
+                    port=name,
+                    mtu=int(itf["mtu"]),
+                )  # fmt: skip
+                trunk_needs = ["8021q"] if trunk else []
+                bond_needs = ["bonding"] if device in bond_by_name else []
+                name, needs = bridge, sorted({"bridge", *trunk_needs, *bond_needs})
+            else:
+                needs = sorted({*(["bonding"] if device in bond_by_name else []), *(["8021q"] if trunk else [])})
             network: list[tuple[str, Any]] = [
                 ("Description", f"{itf['network']} ({itf['purpose']})"),
                 ("LinkLocalAddressing", "no"),
@@ -176,7 +210,7 @@ def networkd_files(
                 purpose=itf["purpose"],
                 address=itf.get("address"),
                 mtu=int(itf["mtu"]),
-                needs=sorted({*(["bonding"] if device in bond_by_name else []), *(["8021q"] if trunk else [])}),
+                needs=needs,
             )
     names = [f["name"] for f in files]
     if len(names) != len(set(names)):

@@ -9,17 +9,11 @@ test case with an <error>.
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 
 from sovcloud_infra.audit.results import AuditReport, HostAudit, ResultStatus
-
-# Characters XML 1.0 cannot carry, even escaped (a script's output may contain them).
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
+from sovcloud_infra.junit import clean as _clean
+from sovcloud_infra.junit import document, error_suite
 
 
 def _suite(host: HostAudit) -> ET.Element:
@@ -62,22 +56,8 @@ def _suite(host: HostAudit) -> ET.Element:
 
 def render_junit(report: AuditReport) -> str:
     root = ET.Element("testsuites", name=f"sovcloud audit {report.stack}")
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for host in report.hosts:
-        suite = _suite(host)
-        root.append(suite)
-        for key in totals:
-            totals[key] += int(suite.get(key, "0"))
+        root.append(_suite(host))
     for message in report.errors:
-        suite = ET.SubElement(root, "testsuite", name="audit", tests="1", failures="0", errors="1", skipped="0")
-        case = ET.SubElement(suite, "testcase", classname="audit", name="audit run", time="0")
-        ET.SubElement(case, "error", message=_clean(message.splitlines()[0] if message else "error")).text = _clean(
-            message
-        )
-        totals["tests"] += 1
-        totals["errors"] += 1
-    for key, value in totals.items():
-        root.set(key, str(value))
-    root.set("time", f"{report.seconds:.3f}")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        error_suite(root, "audit", message, case="audit run")
+    return document(root, seconds=report.seconds)

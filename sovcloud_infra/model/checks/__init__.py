@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sovcloud_infra.model.checks import identity, networks, racks, references, roles, sovereignty, waivers
+from sovcloud_infra.model.checks import (
+    control_plane,
+    identity,
+    networks,
+    racks,
+    references,
+    roles,
+    sovereignty,
+    waivers,
+)
 from sovcloud_infra.model.problems import ProblemSink
 from sovcloud_infra.model.region import Region
 
@@ -22,3 +31,8 @@ def run_all(region: Region, sink: ProblemSink, today: dt.date) -> None:
     roles.check(region, sink)
     sovereignty.check(region, sink)
     waivers.check(region, sink, today)
+
+
+def run_after_allocation(region: Region, sink: ProblemSink) -> None:
+    """Checks that compare with the hosts' addresses, explicit or allocated."""
+    control_plane.check(region, sink)
