@@ -94,27 +94,41 @@ def test_a_converged_lab_has_no_drift_and_an_all_passing_junit(lab: LabSession, 
     assert not [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
 
 
-@pytest.mark.parametrize("round_", ROUNDS, ids=["sysctl-sshd-package", "service-mode-chrony"])
-def test_hand_changes_drift_exactly_that_host_and_control_then_a_converge_heals(
-    lab: LabSession, converged: None, round_: list[Tamper]
-):
+def test_hand_changes_drift_exactly_that_host_and_control_then_a_converge_heals(lab: LabSession, converged: None):
+    """Two rounds of three hand changes (one per host); a converge heals each round; then no drift at all."""
+    tampered = False
     try:
-        for tamper in round_:
-            lab.ssh(tamper.host, f"sudo {tamper.command}")
-        rc, report = drift(lab)
-        assert rc == 2, report
-        assert drifted(report) == {t.host: set(t.controls) for t in round_}
+        for round_ in ROUNDS:
+            tampered = True
+            for tamper in round_:
+                lab.ssh(tamper.host, f"sudo {tamper.command}")
+            rc, report = drift(lab)
+            assert rc == 2, report
+            assert drifted(report) == {t.host: set(t.controls) for t in round_}, [t.name for t in round_]
+            _remove_stray_files(lab)
+            healed = lab.converge()
+            assert healed.succeeded, {h: o.failures for h, o in healed.hosts.items()}
+            tampered = False
     finally:
-        lab.ssh("lab-ctl-01", "sudo rm -f /etc/ssh/sshd_config.d/00-drift.conf", check=False)
-        lab.ssh("lab-hv-01", "sudo rm -f /etc/sysctl.d/zzz-drift.conf", check=False)
-        healed = lab.converge()
-        assert healed.succeeded, {h: o.failures for h, o in healed.hosts.items()}
+        _remove_stray_files(lab)
+        if tampered:  # a failed assertion above: leave the lab converged for the tests after this one
+            lab.converge()
     rc, report = drift(lab)
     assert rc == 0, drifted(report)
 
 
+def _remove_stray_files(lab: LabSession) -> None:
+    """The roles do not own other people's drop-ins (an sshd_config.d or sysctl.d file): the drift check names
+    the control they break, and a person removes them; what the roles own, a converge heals."""
+    sshd = "rm -f /etc/ssh/sshd_config.d/00-drift.conf && sshd -t && systemctl reload ssh"  # the daemon forgets it too
+    lab.ssh("lab-ctl-01", f"sudo sh -c '{sshd}'", check=False)
+    lab.ssh("lab-hv-01", "sudo rm -f /etc/sysctl.d/zzz-drift.conf", check=False)
+
+
 def test_a_stopped_host_is_an_error_and_the_others_are_still_reported(lab: LabSession, converged: None):
-    lab.ssh("lab-st-01", "sudo systemctl stop ssh.service", check=False)
+    # sshd stops, and so do the sessions that persisting SSH masters (Ansible's, the lab's) keep open,
+    # this one included: the host is as unreachable as a stopped one.
+    lab.ssh("lab-st-01", "sudo sh -c 'systemctl stop ssh.service; pkill -f \"sshd: alic[e]\"'", check=False)
     try:
         rc, report = drift(lab)
         assert rc == 1

@@ -72,30 +72,8 @@ def test_site_with_hardening_converges_the_lab(lab: LabSession):
     assert sorted(result.hosts) == HOSTS
 
 
-def baseline_changes(result: PlaybookResult) -> dict[str, list[str]]:
-    """Changed tasks of the baseline (common and hardening roles, and the site's pre-tasks) per host.
-
-    The site playbook also runs other teams' host roles; their idempotency is their tests' business.
-    """
-    changed: dict[str, list[str]] = {h: [] for h in HOSTS}
-    for event in result.events:
-        data = event.get("event_data", {})
-        ours = data.get("play") == "Baseline of every host" and data.get("role") in (None, "", "common", "hardening")
-        if event.get("event") == "runner_on_ok" and data.get("res", {}).get("changed") and ours:
-            changed.setdefault(data.get("host", "?"), []).append(f"{data.get('role')}: {data.get('task')}")
-    return changed
-
-
-def test_second_converge_changes_nothing(lab: LabSession):
-    result = lab.converge(keep_events=True)
-    assert result.succeeded, failures(result)
-    assert baseline_changes(result) == {h: [] for h in HOSTS}
-
-
-def test_check_mode_reports_no_change_on_a_converged_lab(lab: LabSession):
-    result = lab.converge(check=True, diff=True, keep_events=True)
-    assert result.succeeded, failures(result)
-    assert baseline_changes(result) == {h: [] for h in HOSTS}
+# Idempotence and check mode of the whole site playbook (hardening included) are proven once, for every
+# role, in test_site_common.py: a second converge and a check-mode run change nothing on any host.
 
 
 @pytest.mark.parametrize("host", HOSTS)

@@ -128,13 +128,7 @@ def test_ceph_port_open_on_storage_interface_only(lab: LabSession):
         lab.ssh("lab-st-01", f"sudo systemctl stop {unit}", check=False)
 
 
-def test_networking_and_firewall_second_run_and_check_mode_change_nothing(lab: LabSession):
-    for kwargs in ({}, {"check": True, "diff": True}):
-        result = lab.converge(playbook=PLAYBOOK, **kwargs)
-        assert result.succeeded, {h: o.failures for h, o in result.hosts.items()}
-        assert {h: o.changed for h, o in result.hosts.items()} == dict.fromkeys(HOSTS, 0), {
-            h: o.changed_tasks for h, o in result.hosts.items()
-        }
+# A second converge and check mode of site.yml (every role) change nothing: test_site_common.py.
 
 
 # ---------------------------------------------------------------- controller (lab-ctl-01)

@@ -47,8 +47,10 @@ def test_first_converge_succeeds_on_every_host(lab: LabSession):
 
 
 def test_second_converge_changes_nothing(lab: LabSession):
-    # Other tests of the session break and restore hosts; converge once so that "second" really
-    # follows a converge, then the next run must change nothing.
+    """site.yml, every role (baseline, host roles, hardening): the run after a converge changes nothing.
+
+    Other tests of the session break and restore hosts; converge once so that "second" really
+    follows a converge, then the next run must change nothing."""
     assert lab.converge().succeeded
     result = lab.converge()
     assert result.succeeded
