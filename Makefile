@@ -24,8 +24,9 @@ venv: $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh
 
+# Everything, with the VM tier running beside the rest (scripts/run-tests.sh says why).
 test: venv system-deps
-	$(BIN)/python -m pytest
+	bash scripts/run-tests.sh $(BIN)/python
 
 # The qemu VM tier alone (kernel, boot loader and mount controls on a real kernel; TCG, about 11 min).
 test-vm: venv system-deps
