@@ -125,9 +125,12 @@ def changes_from_events(
 ) -> dict[str, HostChanges]:
     """Per host: the tasks check mode says would change it, failures and unreachability."""
     found: dict[str, HostChanges] = {h: HostChanges(h) for h in hosts}
+    handlers: set[str] = set()
     for event in events:
         kind = event.get("event", "")
         data = event.get("event_data") or {}
+        if kind == "playbook_on_handler_task_start":
+            handlers.add(str(data.get("task_uuid")))
         host = data.get("host")
         if not host or kind not in _RESULT_EVENTS:
             continue
@@ -142,6 +145,10 @@ def changes_from_events(
             if not data.get("ignore_errors"):
                 message = "the result is hidden (no_log)" if _censored(result) else str(result.get("msg", "")).strip()
                 entry.errors.append(f"task '{task}' failed in check mode: {redact_text(message)}")
+            continue
+        if str(data.get("task_uuid")) in handlers and kind == "runner_on_ok":
+            # A handler runs because a task changed, which is reported with its controls already: in check mode
+            # it only echoes that change (and handlers carry no control tags).
             continue
         controls = control_ids(tags.tags_of(data.get("task_path")) if tags else set(), known_controls)
         entry.controls_seen.update(controls)

@@ -134,3 +134,17 @@ def test_secnumcloud_tags_are_controls_too():
     from sovcloud_infra.drift.hosts import control_ids
 
     assert control_ids(["common", "time", "snc_12_8", "R59", "bogus"], known={"R59"}) == ["R59", "snc_12_8"]
+
+
+def test_a_handler_echoing_a_change_is_not_a_drift_of_its_own():
+    """Check mode runs the handlers that a changed task notifies; the change is the task's, with its controls."""
+    events = [
+        {"event": "playbook_on_task_start", "event_data": {"task_uuid": "t1", "task": "Configure chrony"}},
+        {"event": "runner_on_ok", "event_data": {"host": "lab-st-01", "task_uuid": "t1", "task": "Configure chrony",
+                                                  "task_path": None, "res": {"changed": True}}},
+        {"event": "playbook_on_handler_task_start", "event_data": {"task_uuid": "h1", "task": "Restart chrony"}},
+        {"event": "runner_on_ok", "event_data": {"host": "lab-st-01", "task_uuid": "h1", "task": "Restart chrony",
+                                                  "task_path": None, "res": {"changed": True}}},
+    ]  # fmt: skip
+    found = changes_from_events(events)
+    assert [c.task for c in found["lab-st-01"].changes] == ["Configure chrony"]
