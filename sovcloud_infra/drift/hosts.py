@@ -79,6 +79,11 @@ def _diff_text(diff: Any) -> str | None:
     return redact_text(text) if text else None
 
 
+def _is_handler_path(task_path: Any) -> bool:
+    """A task defined in a role's handlers/ (ansible-runner does not always flag handler results as such)."""
+    return isinstance(task_path, str) and "/handlers/" in task_path
+
+
 def _censored(result: Mapping[str, Any]) -> bool:
     return "censored" in result and "changed" not in result
 
@@ -146,7 +151,8 @@ def changes_from_events(
                 message = "the result is hidden (no_log)" if _censored(result) else str(result.get("msg", "")).strip()
                 entry.errors.append(f"task '{task}' failed in check mode: {redact_text(message)}")
             continue
-        if str(data.get("task_uuid")) in handlers and kind == "runner_on_ok":
+        handler = str(data.get("task_uuid")) in handlers or _is_handler_path(data.get("task_path"))
+        if kind == "runner_on_ok" and handler:
             # A handler runs because a task changed, which is reported with its controls already: in check mode
             # it only echoes that change (and handlers carry no control tags).
             continue
