@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +20,9 @@ from typing import Any
 from sovcloud_infra.audit.evaluate import evaluate_host
 from sovcloud_infra.audit.results import AuditReport, HostAudit
 from sovcloud_infra.hardening.catalogue import LEVELS, Catalogue, Status
+from sovcloud_infra.hosts.runner import plain, run_playbook
 
 AUDIT_PLAYBOOK = "playbooks/audit.yml"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MODULE = "sovcloud_evidence"
 
 
@@ -113,8 +112,6 @@ def run_audit(
     `stack` names the run (and the fact cache); check mode is on by default, so
     even a task added to the playbook by mistake could not change anything.
     """
-    from sovcloud_infra.hosts.runner import run_playbook  # ansible-runner is heavy: only when auditing
-
     started = dt.datetime.now(dt.UTC)
     result = run_playbook(
         stack,
@@ -138,7 +135,7 @@ def run_audit(
     )
     if not collected:
         if result.rc != 0:
-            tail = _ANSI.sub("", result.output_tail).strip()
+            tail = plain(result.output_tail).strip()
             report.errors.append(f"the audit playbook failed before reaching any host (rc={result.rc}):\n{tail}")
         else:
             report.errors.append(f"no host to audit{f' (--limit {limit!r} matches none)' if limit else ''}")

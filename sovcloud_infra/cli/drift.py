@@ -19,8 +19,17 @@ from pathlib import Path
 
 import typer
 
-from sovcloud_infra.cli.audit import _inventory_for, catalogue_or_exit
-from sovcloud_infra.cli.common import StacksDir, err, load_or_exit, out
+from sovcloud_infra.cli.common import (
+    CatalogueFile,
+    InventoryDir,
+    ReportOutput,
+    StacksDir,
+    catalogue_or_exit,
+    err,
+    inventory_for,
+    load_or_exit,
+    out,
+)
 from sovcloud_infra.drift.results import CloudDrift, DriftFormat, DriftReport, HostsDrift
 from sovcloud_infra.model import Region
 from sovcloud_infra.stacks import PROJECT_ROOT
@@ -34,13 +43,9 @@ def drift(
     ),
     limit: str | None = typer.Option(None, "--limit", "-l", help="Ansible host pattern: check only these hosts."),
     fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="Report format."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE (default: stdout)."),
-    inventory: Path | None = typer.Option(
-        None, "--inventory", "-i", help="Ansible inventory to use (default: inventories/<stack>, or one for the path)."
-    ),
-    catalogue_file: Path | None = typer.Option(
-        None, "--catalogue", help="Control catalogue (default: the project's hardening catalogue)."
-    ),
+    output: Path | None = ReportOutput,
+    inventory: Path | None = InventoryDir,
+    catalogue_file: Path | None = CatalogueFile,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Text format: show every diff (secrets redacted)."),
     stacks_dir: Path | None = StacksDir,
 ) -> None:
@@ -82,7 +87,7 @@ def _hosts_half(
         return HostsDrift(errors=[f"no inventory at {inventory}"])
     name = region.name
     with tempfile.TemporaryDirectory(prefix="sovcloud-drift-") as tmp:
-        inv = inventory or _inventory_for(stack, stacks_dir, name, Path(tmp))
+        inv = inventory or inventory_for(stack, stacks_dir, name, Path(tmp))
         with err.status(f"site playbook in check mode and audit on the hosts of '{name}' (read-only)"):
             return run_host_drift(name, catalogue, inventory=inv.resolve(), racks=racks_of(region), limit=limit)
 

@@ -31,10 +31,10 @@ from sovcloud_infra.drift.redact import redact_text, redact_value
 from sovcloud_infra.drift.results import UNTAGGED, ControlDrift, DriftStatus, HostDrift, HostsDrift, TaskChange
 from sovcloud_infra.drift.tags import TagIndex
 from sovcloud_infra.hardening.catalogue import Catalogue
+from sovcloud_infra.hosts.runner import plain, run_playbook
 from sovcloud_infra.model import Region
 
 SITE_PLAYBOOK = "playbooks/site.yml"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RESULT_EVENTS = ("runner_on_ok", "runner_on_failed", "runner_on_unreachable")
 _AUDIT_DRIFT = frozenset({ResultStatus.failed})
 _AUDIT_SKIPPED = frozenset({ResultStatus.waived, ResultStatus.not_applicable, ResultStatus.manual})
@@ -91,7 +91,7 @@ def _censored(result: Mapping[str, Any]) -> bool:
 def _changed(event: Mapping[str, Any], result: Mapping[str, Any]) -> bool:
     if _censored(result):
         # Ansible hid the result; its display line still says `changed: [host]` or `ok: [host]`.
-        return _ANSI.sub("", str(event.get("stdout", ""))).lstrip().startswith("changed:")
+        return plain(str(event.get("stdout", ""))).lstrip().startswith("changed:")
     return bool(result.get("changed"))
 
 
@@ -282,7 +282,6 @@ def run_host_drift(
     """Check the hosts of `inventory` against the site playbook (check + diff) and the audit; never changes
     a host, never raises for a host. This is the function to call on a live lab."""
     from sovcloud_infra.audit import run_audit
-    from sovcloud_infra.hosts.runner import run_playbook
 
     started = dt.datetime.now(dt.UTC)
     result = run_playbook(
@@ -305,7 +304,7 @@ def run_host_drift(
     )
     if not changes:
         if result.rc != 0:
-            tail = _ANSI.sub("", result.output_tail).strip()
+            tail = plain(result.output_tail).strip()
             report.errors.append(f"the site playbook failed before reaching any host (rc={result.rc}):\n{tail}")
         else:
             report.errors.append(f"no host to check{f' (--limit {limit!r} matches none)' if limit else ''}")

@@ -10,6 +10,7 @@ imports this package).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import time
@@ -19,6 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from sovcloud_infra.stacks import PROJECT_ROOT
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """Ansible's output without its colour codes (the output tail, an event's display line)."""
+    return _ANSI.sub("", text)
 
 
 @dataclass

@@ -12,6 +12,7 @@ also when tests fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -72,6 +73,27 @@ def sovcloud(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[st
     return subprocess.run(
         [sys.executable, "-m", "sovcloud_infra", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
     )
+
+
+@contextlib.contextmanager
+def fast_fail_ssh(control_dir: Path) -> Iterator[dict[str, str]]:
+    """Environment for an Ansible run that must notice a dead link in seconds instead of TCP's minutes.
+
+    Keepalives and a short connect timeout, and SSH control sockets of its own: a master that an earlier
+    converge left persisting (ControlPersist) has no keepalives and would hang on the dead link, with every
+    task of that host queued behind it. The run's masters are closed on the way out.
+    """
+    env = {
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=30s -o ServerAliveInterval=3 "
+        "-o ServerAliveCountMax=2 -o ConnectTimeout=5",
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir),
+    }
+    try:
+        yield env
+    finally:
+        for sock in control_dir.glob("*"):
+            subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True, check=False)
+        shutil.rmtree(control_dir, ignore_errors=True)
 
 
 def _require_machine() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import REPO, LabSession, sovcloud
+from .conftest import REPO, LabSession, fast_fail_ssh, sovcloud
 
 pytestmark = [pytest.mark.lab]
 HOSTS = ["lab-ctl-01", "lab-hv-01", "lab-st-01"]
@@ -136,20 +136,15 @@ def test_an_unreachable_host_is_an_error_and_the_others_are_still_reported(
     """lab-st-01's management link goes down (the host is gone as far as Ansible can tell): exit 1, that host
     reported unreachable with its error, the two others checked and reported as usual."""
     veth = lab.paths.veth_name("lab-st-01", 0)
-    # A fresh SSH control directory: a master persisting from an earlier converge has no keepalives and
-    # would hang on the dead link instead of failing.
-    env = dict(os.environ, ANSIBLE_SSH_CONTROL_PATH_DIR=str(tmp_path / "cp"),
-               ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=30s -o ConnectTimeout=5 "
-                                "-o ServerAliveInterval=3 -o ServerAliveCountMax=2")  # fmt: skip
-    subprocess.run(["ip", "link", "set", "dev", veth, "down"], check=True)
-    try:
-        run = subprocess.run([sys.executable, "-m", "sovcloud_infra", "drift", str(lab.stack), "--hosts",
-                              "--inventory", str(lab.inventory), "--format", "json"],
-                             cwd=REPO, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
-    finally:
-        subprocess.run(["ip", "link", "set", "dev", veth, "up"], check=True)
-        for sock in (tmp_path / "cp").glob("*"):
-            subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True, check=False)
+    with fast_fail_ssh(tmp_path / "cp") as env:
+        subprocess.run(["ip", "link", "set", "dev", veth, "down"], check=True)
+        try:
+            run = subprocess.run([sys.executable, "-m", "sovcloud_infra", "drift", str(lab.stack), "--hosts",
+                                  "--inventory", str(lab.inventory), "--format", "json"],
+                                 cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True,
+                                 timeout=900)  # fmt: skip
+        finally:
+            subprocess.run(["ip", "link", "set", "dev", veth, "up"], check=True)
     assert run.returncode == 1, run.stderr[-3000:]
     by_host = {h["host"]: h for h in json.loads(run.stdout)["hosts"]["hosts"]}
     assert by_host["lab-st-01"]["unreachable"] and by_host["lab-st-01"]["error"], by_host["lab-st-01"]

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import LabSession
+from .conftest import LabSession, fast_fail_ssh
 
 pytestmark = [pytest.mark.lab, pytest.mark.host_roles]
 
 RACK = "lab-r01"
 VICTIM = "lab-hv-01"
-# Detect a dead link in seconds instead of TCP's minutes. The run gets its own SSH control sockets: a
-# master that an earlier converge left persisting (ControlPersist) has no keepalives and would hang on
-# the dead link, with every task of the victim queued behind it.
-FAST_FAIL_SSH = {
-    "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=3 "
-    "-o ServerAliveCountMax=2 -o ConnectTimeout=5",
-    "ANSIBLE_SSH_CONTROL_PATH_DIR": str(Path(tempfile.gettempdir()) / f"sovcloud-rack-test-cp-{os.getpid()}"),
-}
 
 
 def _mgmt_veth(lab: LabSession) -> str:
     return lab.paths.veth_name(VICTIM, 0)
 
 
-def test_rack_host_lost_mid_run_is_reported_others_converge(lab: LabSession):
+def test_rack_host_lost_mid_run_is_reported_others_converge(lab: LabSession, tmp_path: Path):
     veth = _mgmt_veth(lab)
     cut = {"done": False}
 
@@ -46,15 +35,11 @@ def test_rack_host_lost_mid_run_is_reported_others_converge(lab: LabSession):
             subprocess.run(["ip", "link", "set", "dev", veth, "down"], check=True)
             cut["done"] = True
 
-    try:
-        result = lab.converge(
-            playbook="playbooks/rack.yml", extravars={"rack": RACK}, env=FAST_FAIL_SSH, on_event=on_event
-        )
-    finally:
-        subprocess.run(["ip", "link", "set", "dev", veth, "up"], check=True)
-        for sock in Path(FAST_FAIL_SSH["ANSIBLE_SSH_CONTROL_PATH_DIR"]).glob("*"):
-            subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True, check=False)
-        shutil.rmtree(FAST_FAIL_SSH["ANSIBLE_SSH_CONTROL_PATH_DIR"], ignore_errors=True)
+    with fast_fail_ssh(tmp_path / "cp") as env:
+        try:
+            result = lab.converge(playbook="playbooks/rack.yml", extravars={"rack": RACK}, env=env, on_event=on_event)
+        finally:
+            subprocess.run(["ip", "link", "set", "dev", veth, "up"], check=True)
     assert cut["done"]
     victim = result.hosts[VICTIM]
     assert victim.unreachable or victim.failures, victim

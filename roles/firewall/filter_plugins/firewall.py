@@ -1,8 +1,8 @@
 """What the host firewall opens, derived from the region model.
 
-Kept in Python (not Jinja) so the interface naming rule stays identical to
-roles/networking: an interface that carries one network holds its address
-itself; on a trunk each network is the VLAN interface ``vlan<ID>``.
+The interface that holds each network's address is the inventory's
+``l3_device`` (sovcloud_infra/inventory/build.py, held equal to what
+roles/networking creates by tests/inventory/test_l3_devices.py).
 """
 
 from __future__ import annotations
@@ -10,11 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 STORAGE_PURPOSES = ("storage", "storage-replication")
-
-
-def _l3_name(itf: dict[str, Any], interfaces: list[dict[str, Any]]) -> str:
-    shared = sum(1 for other in interfaces if other["device"] == itf["device"]) > 1
-    return f"vlan{itf['vlan']}" if shared else str(itf["device"])
 
 
 def _cidrs(networks: dict[str, dict[str, Any]], purposes: tuple[str, ...]) -> dict[str, list[str]]:
@@ -25,8 +20,8 @@ def _cidrs(networks: dict[str, dict[str, Any]], purposes: tuple[str, ...]) -> di
 def firewall_plan(interfaces: list[dict[str, Any]], networks: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Interfaces and source networks per purpose: {mgmt_ifaces, storage_ifaces, mgmt, storage, bmc}."""
     return {
-        "mgmt_ifaces": sorted({_l3_name(i, interfaces) for i in interfaces if i["purpose"] == "management"}),
-        "storage_ifaces": sorted({_l3_name(i, interfaces) for i in interfaces if i["purpose"] in STORAGE_PURPOSES}),
+        "mgmt_ifaces": sorted({str(i["l3_device"]) for i in interfaces if i["purpose"] == "management"}),
+        "storage_ifaces": sorted({str(i["l3_device"]) for i in interfaces if i["purpose"] in STORAGE_PURPOSES}),
         "mgmt": _cidrs(networks, ("management",)),
         "storage": _cidrs(networks, STORAGE_PURPOSES),
         "bmc": _cidrs(networks, ("bmc",)),
