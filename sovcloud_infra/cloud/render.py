@@ -40,7 +40,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _project(root: Path) -> tuple[str, Path]:
+def project_settings(root: Path) -> tuple[str, Path]:
     """The project name and stack config directory from Pulumi.yaml."""
     data = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
     return str(data.get("name", "project")), root / str(data.get("stackConfigDir") or ".")
@@ -69,7 +69,7 @@ def render(root: Path, stack: str, stacks_dir: Path | None = None) -> dict[str, 
 
     from sovcloud_infra.cloud import mocks
 
-    project, config_dir = _project(root)
+    project, config_dir = project_settings(root)
     monitor = mocks.install(project, stack)
     config = stack_config(config_dir, stack)
     config.setdefault(f"{project}:region", stack)

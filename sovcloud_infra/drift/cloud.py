@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from sovcloud_infra.cloud.render import project_settings, stack_config
 from sovcloud_infra.drift.redact import REDACTED, is_secret_name, redact_value
 from sovcloud_infra.drift.results import CloudDrift, PropertyChange, ResourceDrift
 from sovcloud_infra.policy.backend import backend_verdict
@@ -47,14 +48,13 @@ _CLOUDS_YAML = (
 )
 
 
-def _stack_config(stack: str, project_root: Path) -> dict[str, Any]:
-    path = project_root / "stacks" / f"Pulumi.{stack}.yaml"
+def _stack_config(stack: str, project_root: Path) -> dict[str, str]:
+    """The stack's plain configuration as the program reads it; an unreadable file is no credentials here (the
+    preview itself would report it)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return stack_config(project_settings(project_root)[1], stack)
     except (OSError, yaml.YAMLError):
         return {}
-    config = data.get("config") if isinstance(data, dict) else None
-    return config if isinstance(config, dict) else {}
 
 
 def has_openstack_credentials(stack: str, env: Mapping[str, str], project_root: Path = PROJECT_ROOT) -> bool:

@@ -30,7 +30,7 @@ from sovcloud_infra.audit.results import AuditReport, HostAudit, ResultStatus
 from sovcloud_infra.drift.redact import redact_text, redact_value
 from sovcloud_infra.drift.results import UNTAGGED, ControlDrift, DriftStatus, HostDrift, HostsDrift, TaskChange
 from sovcloud_infra.drift.tags import TagIndex
-from sovcloud_infra.hardening.catalogue import Catalogue
+from sovcloud_infra.hardening.catalogue import CONTROL_ID_PATTERN, RECOMMENDATION_ID_PATTERN, Catalogue
 from sovcloud_infra.hosts.runner import plain, run_playbook
 from sovcloud_infra.model import Region
 
@@ -117,8 +117,8 @@ _SECNUMCLOUD_TAG = re.compile(r"^snc_\d+(_\d+)*$")
 def control_ids(tags: Iterable[str], known: set[str] | None) -> list[str]:
     """The tags that are control IDs (catalogue IDs when `known` is given, and SecNumCloud tags), sorted."""
     if known is None:
-        pattern = re.compile(r"^(R\d{1,2}|SSH-R\d{1,2})(\.[a-z0-9_]+)?$")
-        return sorted(t for t in tags if pattern.match(t) or _SECNUMCLOUD_TAG.match(t))
+        patterns = (RECOMMENDATION_ID_PATTERN, CONTROL_ID_PATTERN, _SECNUMCLOUD_TAG)
+        return sorted(t for t in tags if any(re.match(p, t) for p in patterns))
     return sorted(t for t in tags if t in known or _SECNUMCLOUD_TAG.match(t))
 
 

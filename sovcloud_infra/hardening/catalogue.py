@@ -119,12 +119,17 @@ Check = Annotated[
 ]
 
 
+#: A recommendation of the guide (``R33``, ``SSH-R3``) and one of its checkable controls (``R33.permit_root_login``).
+RECOMMENDATION_ID_PATTERN = r"^(R\d{1,2}|SSH-R\d{1,2})$"
+CONTROL_ID_PATTERN = r"^(R\d{1,2}|SSH-R\d{1,2})\.[a-z0-9_]+$"
+
+
 class Control(BaseModel):
     """A checkable sub-control, e.g. ``R12.rp_filter``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^(R\d{1,2}|SSH-R\d{1,2})\.[a-z0-9_]+$")
+    id: str = Field(pattern=CONTROL_ID_PATTERN)
     title: str
     check: Check | None = None
     container: Literal["applicable", "not-applicable"] = "applicable"
@@ -136,7 +141,7 @@ class Control(BaseModel):
 class Recommendation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^(R\d{1,2}|SSH-R\d{1,2})$")
+    id: str = Field(pattern=RECOMMENDATION_ID_PATTERN)
     title: str
     level: Literal["minimal", "intermediary", "enhanced", "high"]
     area: str

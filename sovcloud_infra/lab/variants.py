@@ -19,11 +19,12 @@ SOURCE_OCTET = 42
 def clone_lab_stack(dest_root: Path, octet: int, name: str | None = None, source: str = "lab") -> tuple[Path, Path]:
     """Write `dest_root/<name>/` (the stack) and `dest_root/inventory-<name>/`; return both paths.
 
-    Every "10.42." becomes "10.<octet>." and every "52:54:00:2a:" MAC prefix
-    (0x2a = 42) moves with it, so two copies never share an address or a MAC.
+    Every "10.42." becomes "10.<octet>." and every "52:54:00:42:" MAC prefix becomes
+    "52:54:00:<octet in hex>:", so two copies never share an address or a MAC. Octet 66
+    (0x42) is refused: its MACs would be the source lab's own.
     """
-    if not 1 <= octet <= 254 or octet == SOURCE_OCTET:
-        raise ValueError(f"octet must be 1-254 and not {SOURCE_OCTET}")
+    if not 1 <= octet <= 254 or octet in (SOURCE_OCTET, int(str(SOURCE_OCTET), 16)):
+        raise ValueError(f"octet must be 1-254 and neither {SOURCE_OCTET} nor {int(str(SOURCE_OCTET), 16)}")
     name = name or f"{source}{octet}"
     stack = dest_root / name
     if stack.exists():

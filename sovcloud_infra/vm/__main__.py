@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--name", default="manual", help="run directory name (two VMs at once need two names)")
     up.add_argument("--playbook", help="converge this playbook first (e.g. tests/vm/hardening.yml)")
     up.add_argument("--level", default="enhanced", help="sovcloud_hardening_level of the VM")
-    up.add_argument("--group", default="controllers", help="the model host group the VM stands for")
+    up.add_argument("--group", default="hypervisors", help="the model host group the VM stands for")
     sub.add_parser("sweep", help="stop and clear what VM runs of dead processes left behind")
     args = parser.parse_args(argv)
     if args.command == "build":

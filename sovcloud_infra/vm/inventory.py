@@ -22,6 +22,7 @@ import yaml
 from sovcloud_infra.inventory import build_inventory
 from sovcloud_infra.lab.from_model import operator_member
 from sovcloud_infra.model import load_region
+from sovcloud_infra.model.schema import HypervisorClass
 from sovcloud_infra.stacks import PROJECT_ROOT, stack_path
 
 from .errors import VmError
@@ -32,6 +33,22 @@ from .qemu import GUEST_ADDRESS, GUEST_GATEWAY
 #: The guest's NIC: virtio-net in PCI slot 2 of the i440FX machine (no VGA card with -nodefaults).
 GUEST_INTERFACE = "ens2"
 GUEST_MAC = "52:54:00:12:34:56"
+#: The class the VM has when it stands for a hypervisor: everything a kernel command line can carry, sized
+#: for the VM (2 vCPUs, 1.5 GiB): 32 hugepages of 2M, an Intel IOMMU, SMT off, CPU 0 kept for the host and
+#: CPU 1 isolated for guests. The region's own classes describe real hardware, so the VM does not borrow one.
+VM_HYPERVISOR_CLASS = HypervisorClass.model_validate(
+    {
+        "name": "vm-pinned",
+        "cpu_vendor": "intel",
+        "cpu_policy": "dedicated",
+        "cpu_allocation_ratio": 1.0,
+        "ram_allocation_ratio": 1.0,
+        "reserved_host_cpus": 1,
+        "reserved_host_memory_mb": 512,
+        "hugepages": {"size": "2M", "count": 32},
+        "smt": "off",
+    }
+)
 
 
 def vm_host_vars(
@@ -91,6 +108,8 @@ def vm_host_vars(
         "sovcloud_hardening_level": level,
         "sovcloud_waivers": list(waivers or []),
     }
+    if host_group == "hypervisors":
+        host["sovcloud_hypervisor_class"] = VM_HYPERVISOR_CLASS.model_dump(mode="json", exclude={"flavors"})
     return dict(inventory.groups["all"]["vars"]), {k: v for k, v in host.items() if v is not None}
 
 

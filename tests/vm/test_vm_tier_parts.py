@@ -84,6 +84,19 @@ def test_inventory_shows_the_guest_as_the_lockout_guard_must_see_it(tmp_path: Pa
     assert groups["sre-core"]["sudo"] and "alice" in [m["name"] for m in groups["sre-core"]["members"]]
 
 
+def test_as_a_hypervisor_the_vm_has_a_class_sized_for_its_own_cpus(tmp_path: Path) -> None:
+    """The hypervisor role's assert needs fewer reserved CPUs than threads; the class must fit qemu's -smp."""
+    _, host = vm_host_vars(_vm(tmp_path), host_group="hypervisors", level="enhanced")
+    vm_class = host["sovcloud_hypervisor_class"]
+    assert vm_class["name"] == "vm-pinned" and vm_class["cpu_policy"] == "dedicated"
+    threads = host["sovcloud_hardware"]["cpu_threads"]
+    assert threads == QemuSpec().cpus and vm_class["reserved_host_cpus"] < threads
+    hugepages_mib = vm_class["hugepages"]["count"] * 2
+    assert vm_class["hugepages"]["size"] == "2M" and hugepages_mib <= QemuSpec().memory_mib // 8
+    _, controller = vm_host_vars(_vm(tmp_path), host_group="controllers", level="enhanced")
+    assert "sovcloud_hypervisor_class" not in controller
+
+
 def test_a_run_directory_has_one_owner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOVCLOUD_LAB_STATE", str(tmp_path))
     directory = tmp_path / "vm" / "mine"
