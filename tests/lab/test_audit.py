@@ -103,12 +103,26 @@ def test_the_audit_reports_every_host_and_control_with_reasons(lab: LabSession, 
                 assert result.status == ResultStatus.not_applicable, result
 
 
+def differences(first: AuditReport, second: AuditReport) -> str:
+    """The results whose status differs between two audits, with what each audit saw (its evidence)."""
+    seen = {(h.host, r.control): r for h in first.hosts for r in h.results}
+    lines = []
+    for host in second.hosts:
+        for result in host.results:
+            before = seen.get((host.host, result.control))
+            if before is not None and before.status != result.status:
+                lines.append(f"{host.host} {result.control}: {before.status} -> {result.status}")
+                lines += [f"  first:  {before.summary} {before.evidence}"[:1500],
+                          f"  second: {result.summary} {result.evidence}"[:1500]]  # fmt: skip
+    return "\n".join(lines)
+
+
 def test_the_audit_changes_nothing_and_honours_check_mode(lab: LabSession, catalogue: Catalogue):
     sudo(lab, "lab-ctl-01", "touch /run/audit-marker")
     normal = audit(lab, catalogue, check=False)
     check = audit(lab, catalogue, check=True)
     assert all(h.changed is False for h in normal.hosts + check.hosts)
-    assert normal.statuses() == check.statuses()
+    assert normal.statuses() == check.statuses(), differences(normal, check)
     # the playbook as Ansible counts it: nothing changed on any host, in either mode
     for check_mode in (False, True):
         run = lab.converge(playbook="playbooks/audit.yml", check=check_mode, extravars=audit_extravars(catalogue))
