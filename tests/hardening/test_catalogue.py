@@ -242,3 +242,34 @@ def test_setuid_allow_list_of_the_check_is_the_roles_default(catalogue: Catalogu
     assert listed is not None
     defaults = yaml.safe_load((REPO / "roles/hardening/defaults/main.yml").read_text(encoding="utf-8"))
     assert sorted(listed.group(1).split()) == sorted(defaults["hardening_setuid_allowlist"])
+
+
+def _walking_scripts(catalogue: Catalogue) -> dict[str, str]:
+    """Control ID -> script of the checks that walk the mounted filesystems with find (R53, R54, R56)."""
+    return {
+        ctl.id: ctl.check.command
+        for rec in catalogue.recommendations
+        for ctl in rec.controls
+        if ctl.check is not None and ctl.check.kind == "script" and "while read -r m; do find" in ctl.check.command
+    }
+
+
+def test_a_file_vanishing_during_a_walk_is_not_a_failed_check(catalogue: Catalogue, tmp_path: Path):
+    """find exits 1 when a file disappears under it (a busy /run or /tmp), and the check reads a non-zero exit
+    as a failure: the walks must end with the offending files they printed, not with find's exit status.
+    Run for real with `sh`, a findmnt that names two mounts and a find that prints one path then exits 1."""
+    scripts = _walking_scripts(catalogue)
+    assert {"R53.unowned_files", "R54.sticky_world_writable", "R56.setuid_allowlist"} <= set(scripts)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "findmnt").write_text("#!/bin/sh\nprintf '/ ext4\\n/run tmpfs\\n'\n")
+    (bin_dir / "find").write_text('#!/bin/sh\n[ "$1" = /run ] && echo /run/vanishing\nexit 1\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    for control_id, command in scripts.items():
+        run = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, check=False)
+        assert run.returncode == 0, f"{control_id} exits {run.returncode} when find does"
+        assert run.stdout.split() == ["/run/vanishing"], f"{control_id} lost find's output: {run.stdout!r}"
+    role_scan = (REPO / "roles/hardening/tasks/files.yml").read_text()
+    assert "-perm /6000 -print 2>/dev/null || true; done" in role_scan  # the role's own setuid walk, same rule
