@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
@@ -25,9 +24,6 @@ from sovcloud_infra.cli.common import (
     load_or_exit,
     out,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def audit(

@@ -112,13 +112,14 @@ def _as_list(value: Any) -> list[Any]:
 
 #: SecNumCloud requirements the baseline roles tag their tasks with (e.g. ``snc_12_8``, time sources).
 _SECNUMCLOUD_TAG = re.compile(r"^snc_\d+(_\d+)*$")
+#: Tags that are control IDs when no catalogue is at hand: the catalogue's own ID shapes, and SecNumCloud tags.
+_CONTROL_TAGS = (re.compile(RECOMMENDATION_ID_PATTERN), re.compile(CONTROL_ID_PATTERN), _SECNUMCLOUD_TAG)
 
 
 def control_ids(tags: Iterable[str], known: set[str] | None) -> list[str]:
     """The tags that are control IDs (catalogue IDs when `known` is given, and SecNumCloud tags), sorted."""
     if known is None:
-        patterns = (RECOMMENDATION_ID_PATTERN, CONTROL_ID_PATTERN, _SECNUMCLOUD_TAG)
-        return sorted(t for t in tags if any(re.match(p, t) for p in patterns))
+        return sorted(t for t in tags if any(p.match(t) for p in _CONTROL_TAGS))
     return sorted(t for t in tags if t in known or _SECNUMCLOUD_TAG.match(t))
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from sovcloud_infra.stacks import PROJECT_ROOT
 
 SOURCE_OCTET = 42
+#: The octet whose hex spelling is the source MACs' "42" byte: a copy there would reuse the lab's MACs.
+_MAC_TWIN_OCTET = int(str(SOURCE_OCTET), 16)
 
 
 def clone_lab_stack(dest_root: Path, octet: int, name: str | None = None, source: str = "lab") -> tuple[Path, Path]:
@@ -23,8 +25,8 @@ def clone_lab_stack(dest_root: Path, octet: int, name: str | None = None, source
     "52:54:00:<octet in hex>:", so two copies never share an address or a MAC. Octet 66
     (0x42) is refused: its MACs would be the source lab's own.
     """
-    if not 1 <= octet <= 254 or octet in (SOURCE_OCTET, int(str(SOURCE_OCTET), 16)):
-        raise ValueError(f"octet must be 1-254 and neither {SOURCE_OCTET} nor {int(str(SOURCE_OCTET), 16)}")
+    if not 1 <= octet <= 254 or octet in (SOURCE_OCTET, _MAC_TWIN_OCTET):
+        raise ValueError(f"octet must be 1-254 and neither {SOURCE_OCTET} nor {_MAC_TWIN_OCTET}")
     name = name or f"{source}{octet}"
     stack = dest_root / name
     if stack.exists():
